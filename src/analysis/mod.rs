@@ -1,0 +1,131 @@
+//! Text analysis shared by indexing, querying and snippets.
+//!
+//! One analyzer, registered under [`ANALYZER`] in every index by [`register`], turns text into
+//! terms: words by Unicode word boundaries ([`WordTokenizer`]), lowercased, folded to ASCII
+//! (`é` → `e`), English-stemmed (Porter 2), with very long tokens dropped. Stop words stay in the
+//! index, so phrases such as "side effects of" match; the query side weights them down instead
+//! ([`is_stop_word`]). Queries and snippets run the same analyzer, so a highlighted word is
+//! exactly a word that matched.
+//!
+//! ```
+//! let terms: Vec<String> = medsearch::analysis::terms("Tumours’ embolization, e.g. TACE");
+//! assert_eq!(terms, ["tumour", "embol", "e", "g", "tace"]);
+//! ```
+
+mod tokenizer;
+
+use tantivy::Index;
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, Stemmer, TextAnalyzer, Token,
+};
+
+pub use tokenizer::WordTokenizer;
+
+/// The name the analyzer is registered under in the index.
+pub const ANALYZER: &str = "medsearch";
+
+/// Tokens longer than this many bytes are dropped (they are never useful search terms).
+const MAX_TOKEN_BYTES: usize = 64;
+
+/// The analyzer: words, lowercased, folded to ASCII, stemmed.
+pub fn analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(WordTokenizer)
+        .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .filter(Stemmer::new(Language::English))
+        .build()
+}
+
+/// The analyzer without stemming, for prefix queries (`embolis*` must not be cut to a stem).
+pub fn unstemmed_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(WordTokenizer)
+        .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .build()
+}
+
+/// Registers the analyzer with an index; both building and searching call this.
+pub fn register(index: &Index) {
+    index.tokenizers().register(ANALYZER, analyzer());
+}
+
+/// All tokens of a text, with offsets into it and positions.
+pub fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<Token> {
+    let mut stream = analyzer.token_stream(text);
+    let mut out = Vec::new();
+    stream.process(&mut |t| out.push(t.clone()));
+    out
+}
+
+/// The terms of a text under the standard analyzer.
+pub fn terms(text: &str) -> Vec<String> {
+    tokens(&mut analyzer(), text)
+        .into_iter()
+        .map(|t| t.text)
+        .collect()
+}
+
+/// Common English function words, matched on the lowercased, unstemmed word.
+const STOP_WORDS: &[&str] = &[
+    "a", "about", "an", "and", "are", "as", "at", "be", "been", "but", "by", "can", "do", "does",
+    "for", "from", "had", "has", "have", "how", "i", "if", "in", "into", "is", "it", "its", "may",
+    "me", "my", "no", "not", "of", "on", "or", "our", "so", "such", "than", "that", "the", "their",
+    "them", "then", "there", "these", "they", "this", "to", "too", "us", "was", "we", "were",
+    "what", "when", "where", "which", "who", "why", "will", "with", "you", "your",
+];
+
+/// Whether a query word is a stop word (weighted down when ranking, never removed).
+pub fn is_stop_word(word: &str) -> bool {
+    STOP_WORDS
+        .binary_search(&word.to_lowercase().as_str())
+        .is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stop_word_list_is_sorted_for_binary_search() {
+        assert!(STOP_WORDS.windows(2).all(|w| w[0] < w[1]));
+        assert!(is_stop_word("The"));
+        assert!(!is_stop_word("liver"));
+    }
+
+    #[test]
+    fn analyzer_lowercases_folds_and_stems() {
+        assert_eq!(
+            terms("Éducation THERAPIES tumours"),
+            ["educ", "therapi", "tumour"]
+        );
+        assert_eq!(terms("side effects of"), ["side", "effect", "of"]);
+        assert_eq!(terms("2024 NCCN"), ["2024", "nccn"]);
+    }
+
+    #[test]
+    fn analyzer_keeps_original_offsets() {
+        let toks = tokens(&mut analyzer(), "Embolic agents");
+        assert_eq!(
+            (
+                toks[1].text.as_str(),
+                toks[1].offset_from,
+                toks[1].offset_to
+            ),
+            ("agent", 8, 14)
+        );
+    }
+
+    #[test]
+    fn unstemmed_analyzer_keeps_whole_words() {
+        let toks = tokens(&mut unstemmed_analyzer(), "Embolisation");
+        assert_eq!(toks[0].text, "embolisation");
+    }
+
+    #[test]
+    fn overlong_tokens_are_dropped() {
+        let long = "x".repeat(100);
+        assert_eq!(terms(&format!("a {long} b")), ["a", "b"]);
+    }
+}

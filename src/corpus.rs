@@ -1,0 +1,133 @@
+//! The corpus folder: which files are documents, and reading them.
+//!
+//! Rules: the folder is walked recursively in name order; files whose extension names a
+//! [`Format`] are documents. Hidden files and folders (name starting with `.`) and editor
+//! leftovers (`*~`, `*.swp`, `*.swo`, `#*#`) are ignored. Symbolic links are not followed, so
+//! nothing outside the corpus folder is read through one. A document that cannot be read, is not
+//! UTF-8, or holds no text is skipped with a reason; the others are indexed.
+
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::parse::{self, Document, Format};
+
+/// One document file found in the corpus, with what is needed to tell whether it changed.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct CorpusFile {
+    /// Path relative to the corpus root, `/`-separated.
+    pub path: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time, nanoseconds since the Unix epoch.
+    pub mtime_ns: u128,
+}
+
+/// A file that was not indexed, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Skipped {
+    /// Path relative to the corpus root (or the walk error's path).
+    pub path: String,
+    /// Why it was skipped, e.g. "not valid UTF-8 (byte 12)".
+    pub reason: String,
+}
+
+/// Lists the corpus's document files. Errors when the folder is missing; unreadable entries
+/// come back as [`Skipped`].
+pub fn scan(root: &Path) -> Result<(Vec<CorpusFile>, Vec<Skipped>)> {
+    if !root.is_dir() {
+        return Err(Error::CorpusMissing(root.to_path_buf()));
+    }
+    let mut files = Vec::new();
+    let mut skipped = Vec::new();
+    let walker = walkdir::WalkDir::new(root)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !ignored_name(&e.file_name().to_string_lossy()));
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(err) => {
+                let path = err
+                    .path()
+                    .map_or_else(|| root.to_path_buf(), Path::to_path_buf);
+                skipped.push(Skipped {
+                    path: relative(root, &path),
+                    reason: err.to_string(),
+                });
+                continue;
+            }
+        };
+        if !entry.file_type().is_file() || Format::of(entry.path()).is_none() {
+            continue;
+        }
+        let path = relative(root, entry.path());
+        match entry.metadata() {
+            Ok(meta) => files.push(CorpusFile {
+                path,
+                size: meta.len(),
+                mtime_ns: meta
+                    .modified()
+                    .ok()
+                    .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+                    .map_or(0, |d| d.as_nanos()),
+            }),
+            Err(err) => skipped.push(Skipped {
+                path,
+                reason: err.to_string(),
+            }),
+        }
+    }
+    Ok((files, skipped))
+}
+
+/// Reads and parses one corpus file.
+pub fn load(root: &Path, file: &CorpusFile) -> Result<Document, Skipped> {
+    let skip = |reason: String| Skipped {
+        path: file.path.clone(),
+        reason,
+    };
+    let abs: PathBuf = root.join(&file.path);
+    let bytes = std::fs::read(&abs).map_err(|e| skip(e.to_string()))?;
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|e| skip(format!("not valid UTF-8 (byte {})", e.valid_up_to())))?;
+    let format = Format::of(&abs).ok_or_else(|| skip("unsupported file type".into()))?;
+    parse::parse_document(&file.path, format, text).ok_or_else(|| skip("no text to index".into()))
+}
+
+fn ignored_name(name: &str) -> bool {
+    name.starts_with('.')
+        || name.ends_with('~')
+        || name.ends_with(".swp")
+        || name.ends_with(".swo")
+        || (name.starts_with('#') && name.ends_with('#'))
+}
+
+fn relative(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn editor_leftovers_and_hidden_files_are_ignored() {
+        for name in [
+            ".hidden.txt",
+            "page.txt~",
+            ".page.txt.swp",
+            "#page.txt#",
+            ".git",
+        ] {
+            assert!(ignored_name(name), "{name}");
+        }
+        assert!(!ignored_name("page.txt"));
+    }
+}

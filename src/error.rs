@@ -1,0 +1,65 @@
+//! The library's error type: one enum, one variant per thing that can go wrong, each rendered as a
+//! single line that names the file, line or query position involved. The CLI prints it as
+//! `medsearch: error: {err}` and exits with status 2.
+
+use std::path::PathBuf;
+
+/// Everything that can fail in medsearch.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The corpus folder given by `--corpus` (or `MEDSEARCH_CORPUS`) does not exist.
+    #[error("corpus folder '{}' does not exist (set it with --corpus DIR)", .0.display())]
+    CorpusMissing(PathBuf),
+
+    /// The corpus folder exists but holds no document medsearch can index.
+    #[error("corpus folder '{}' holds no indexable documents (.txt, .md)", .0.display())]
+    CorpusEmpty(PathBuf),
+
+    /// No index has been built at this location yet.
+    #[error("no index at '{}' (run `medsearch index` to build it)", .0.display())]
+    IndexMissing(PathBuf),
+
+    /// The index folder exists but cannot be read as a medsearch index.
+    #[error("index at '{}' is unreadable: {reason} (run `medsearch index --index {}` to rebuild it)", .path.display(), .path.display())]
+    IndexCorrupt {
+        /// The index folder.
+        path: PathBuf,
+        /// What went wrong while opening it.
+        reason: String,
+    },
+
+    /// The query could not be parsed.
+    #[error("invalid query: {message} at position {position}")]
+    Query {
+        /// What is wrong, e.g. "unbalanced quote".
+        message: String,
+        /// 1-based character position in the query where the problem is.
+        position: usize,
+    },
+
+    /// A file or folder could not be read or written.
+    #[error("{}: {source}", .path.display())]
+    Io {
+        /// The file or folder involved.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+
+    /// An error reported by the tantivy search library.
+    #[error("search engine: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+}
+
+impl Error {
+    /// Wraps an I/O error with the path it concerns.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+/// The library's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,32 @@
+//! medsearch: section-aware full-text search over patient-information pages.
+//!
+//! Documents (`.txt` in the layout of the bundled page, `.md`) are split into records:
+//! sections with stable anchors, and the items of reference lists. Records go into a tantivy
+//! index; queries return ranked records with snippets and `path#anchor` links.
+//!
+//! ```
+//! use medsearch::parse::{parse_document, Format, RecordKind};
+//!
+//! let page = "Bone health\n\nIntro.\n\nHow does calcium help?\n\nIt builds bone.\n\nReferences\n\n- Doe J, Roe R. Calcium and bone. Bone Journal. 2020.\n";
+//! let doc = parse_document("bone-health.txt", Format::Text, page).unwrap();
+//! let anchors: Vec<&str> = doc.records.iter().map(|r| r.anchor.as_str()).collect();
+//! assert_eq!(anchors, ["bone-health", "how-does-calcium-help", "references", "ref-1"]);
+//! assert_eq!(doc.records[3].kind, RecordKind::Reference);
+//! ```
+//!
+//! Modules, in the order data flows: [`corpus`] (which files) → [`parse`] (records) →
+//! [`analysis`] (terms) → [`index`] (on disk) → [`query`] (syntax) → [`search`] (ranking) →
+//! [`snippet`] → [`output`]; [`cli`] ties them to the command line.
+
+pub mod analysis;
+pub mod cli;
+pub mod corpus;
+pub mod error;
+pub mod index;
+pub mod output;
+pub mod parse;
+pub mod query;
+pub mod search;
+pub mod snippet;
+
+pub use error::{Error, Result};

@@ -1,0 +1,117 @@
+//! The only place that renders results: terminal text or JSON.
+//!
+//! Terminal text shows, per hit: rank, heading (and kind for references and reviewers),
+//! document title, `path#anchor:line`, then the snippet with matches highlighted. Colour is
+//! used only when asked for, or when stdout is a terminal and `NO_COLOR` is unset. Text from the
+//! corpus never reaches the terminal raw: control characters (escape sequences included) are
+//! replaced with `�`. JSON is one object per run, built with serde, valid for any content.
+
+use std::io::{self, Write};
+
+use crate::parse::RecordKind;
+use crate::search::{Hit, Results};
+
+/// How output is styled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// Plain text, no escape codes.
+    Plain,
+    /// Text with ANSI colours.
+    Color,
+    /// One JSON object.
+    Json,
+}
+
+const BOLD: &str = "\x1b[1m";
+const MATCH: &str = "\x1b[1;31m";
+const DIM: &str = "\x1b[2m";
+const PATH: &str = "\x1b[35m";
+const RESET: &str = "\x1b[0m";
+
+/// Writes search results.
+pub fn results(out: &mut dyn Write, results: &Results, style: Style) -> io::Result<()> {
+    if style == Style::Json {
+        serde_json::to_writer(&mut *out, results)?;
+        return writeln!(out);
+    }
+    let paint = |code: &'static str| if style == Style::Color { code } else { "" };
+    for hit in &results.hits {
+        let kind = match hit.kind {
+            RecordKind::Section => String::new(),
+            kind => format!(" [{}]", kind.as_str()),
+        };
+        writeln!(
+            out,
+            "{}. {}{}{}{kind} {}— {}{}",
+            hit.rank,
+            paint(BOLD),
+            clean(&hit.heading),
+            paint(RESET),
+            paint(DIM),
+            clean(&hit.doc_title),
+            paint(RESET),
+        )?;
+        writeln!(
+            out,
+            "   {}{}#{}:{}{}",
+            paint(PATH),
+            clean(&hit.path),
+            clean(&hit.anchor),
+            hit.line,
+            paint(RESET)
+        )?;
+        writeln!(out, "   {}", snippet(hit, paint(MATCH), paint(RESET)))?;
+        writeln!(out)?;
+    }
+    let shown = results.hits.len();
+    let noun = if results.total_hits == 1 {
+        "record"
+    } else {
+        "records"
+    };
+    writeln!(
+        out,
+        "{}{shown} of {} matching {noun}{}",
+        paint(DIM),
+        results.total_hits,
+        paint(RESET)
+    )
+}
+
+/// The snippet with highlights wrapped in `on`/`off` (empty strings when plain).
+fn snippet(hit: &Hit, on: &str, off: &str) -> String {
+    let text = &hit.snippet;
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut at = 0;
+    for &[start, end] in &hit.highlights {
+        out.push_str(&clean(&text[at..start]));
+        out.push_str(on);
+        out.push_str(&clean(&text[start..end]));
+        out.push_str(off);
+        at = end;
+    }
+    out.push_str(&clean(&text[at..]));
+    out
+}
+
+/// Makes corpus text safe for a terminal: control characters become `�`, tabs and newlines
+/// a space.
+pub fn clean(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\t' | '\n' | '\r' => ' ',
+            c if c.is_control() => '\u{fffd}',
+            c => c,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_sequences_are_defused() {
+        assert_eq!(clean("a\x1b[31mred\x07\tb"), "a\u{fffd}[31mred\u{fffd} b");
+    }
+}

@@ -1,0 +1,407 @@
+//! Documents → records: the sections and references that medsearch indexes.
+//!
+//! Parsing runs in two steps. A format reader ([`text`] for the `.txt` layout of the material,
+//! [`markdown`] for `.md`) turns a file into a [`Page`]: the title, the metadata lines under it,
+//! and a flat list of [`Block`]s (headings with a level, paragraphs, list items), each with its
+//! 1-based line number. Then [`assemble`] walks the blocks once, format-independently, and emits
+//! the records: a lead section (text before the first heading, headed by the title), one section
+//! per heading, and under a heading that names references or sources one record per list item
+//! (a [`Citation`]: a reference or a reviewer). Anchors come from [`slug`]: our rule for `.txt`,
+//! GitHub's for `.md`, made unique per document.
+
+pub mod markdown;
+pub mod reference;
+pub mod slug;
+pub mod text;
+
+use std::path::Path;
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+pub use reference::{Citation, Reference, Reviewer};
+
+/// What a record is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecordKind {
+    /// A section of text under a heading (or the lead, under the title).
+    Section,
+    /// One item of a references list.
+    Reference,
+    /// A person credited as reviewer in a references list.
+    Reviewer,
+}
+
+impl RecordKind {
+    /// All kinds, in a fixed order.
+    pub const ALL: [RecordKind; 3] = [
+        RecordKind::Section,
+        RecordKind::Reference,
+        RecordKind::Reviewer,
+    ];
+
+    /// The kind's name as stored in the index and shown to users.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordKind::Section => "section",
+            RecordKind::Reference => "reference",
+            RecordKind::Reviewer => "reviewer",
+        }
+    }
+}
+
+/// One searchable unit of a document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    /// Section, reference or reviewer.
+    pub kind: RecordKind,
+    /// Unique within the document: a heading slug, `ref-N` or `reviewer-N`.
+    pub anchor: String,
+    /// The section heading, or the reference's title / reviewer's name.
+    pub heading: String,
+    /// The headings above this record, outermost first.
+    pub breadcrumbs: Vec<String>,
+    /// The record's text: paragraphs and list items as written (markers kept).
+    pub body: String,
+    /// 1-based line in the file where the record starts.
+    pub line: usize,
+    /// Parsed fields, for references and reviewers.
+    pub citation: Option<Citation>,
+}
+
+/// A parsed document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    /// Path relative to the corpus root without its extension, `/`-separated.
+    pub id: String,
+    /// Path relative to the corpus root, `/`-separated.
+    pub path: String,
+    /// The document title.
+    pub title: String,
+    /// `Key: value` lines under the title, in order (values may be empty).
+    pub metadata: Vec<(String, String)>,
+    /// Sections and references, in document order.
+    pub records: Vec<Record>,
+}
+
+/// Input formats, chosen by file extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Plain text in the layout of the material.
+    Text,
+    /// Markdown with ATX headings.
+    Markdown,
+}
+
+impl Format {
+    /// The format of a file, or `None` for a file medsearch does not index.
+    pub fn of(path: &Path) -> Option<Format> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "txt" => Some(Format::Text),
+            "md" | "markdown" => Some(Format::Markdown),
+            _ => None,
+        }
+    }
+}
+
+/// A format-independent view of a file, produced by the format readers.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Page {
+    /// The title text.
+    pub title: String,
+    /// The line of the title.
+    pub title_line: usize,
+    /// `Key: value` lines right after the title.
+    pub metadata: Vec<(String, String)>,
+    /// Everything after the title and metadata.
+    pub blocks: Vec<Block>,
+}
+
+/// A piece of a page, with its 1-based starting line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Block {
+    /// A heading; the title has level 1, `.txt` headings level 2, Markdown its `#` count.
+    Heading {
+        level: u8,
+        text: String,
+        line: usize,
+    },
+    /// Lines of running text, trimmed, joined with `\n`.
+    Paragraph { text: String, line: usize },
+    /// A list item: `text` without its marker, `raw` as written (trimmed).
+    Item {
+        text: String,
+        raw: String,
+        line: usize,
+    },
+}
+
+/// Parses a file's text. `rel_path` is its path relative to the corpus root (`/`-separated).
+/// Returns `None` when the text holds nothing to index (no non-blank line).
+pub fn parse_document(rel_path: &str, format: Format, text: &str) -> Option<Document> {
+    let (page, slug_fn): (Page, fn(&str) -> String) = match format {
+        Format::Text => (text::page(text)?, slug::slug),
+        Format::Markdown => (markdown::page(text)?, slug::github_slug),
+    };
+    let id = match rel_path.rsplit_once('.') {
+        Some((stem, _)) if !stem.is_empty() && !stem.ends_with('/') => stem,
+        _ => rel_path,
+    };
+    Some(assemble(id, rel_path, page, slug_fn))
+}
+
+/// Splits text into numbered lines: strips a UTF-8 BOM, accepts `\n`, `\r\n` and lone `\r`.
+pub(crate) fn numbered_lines(text: &str) -> Vec<(usize, &str)> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut lines = Vec::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        let end = rest.find(['\n', '\r']).unwrap_or(rest.len());
+        lines.push((lines.len() + 1, &rest[..end]));
+        rest = &rest[end..];
+        if rest.starts_with("\r\n") {
+            rest = &rest[2..];
+        } else if !rest.is_empty() {
+            rest = &rest[1..];
+        }
+    }
+    lines
+}
+
+/// The text of a list item, if the line is one: after optional indentation, `•`, `-`, `*`, `+`,
+/// `–` or `1.` / `1)` followed by a space (`•` may touch its text).
+pub(crate) fn bullet(line: &str) -> Option<&str> {
+    let t = line.trim_start();
+    let mut chars = t.chars();
+    let first = chars.next()?;
+    let rest = match first {
+        '•' | '◦' | '▪' => return Some(chars.as_str().trim()),
+        '-' | '*' | '+' | '–' => chars.as_str(),
+        '0'..='9' => {
+            let digits = t.len() - t.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+            let after = &t[digits..];
+            if digits > 3 {
+                return None;
+            }
+            after
+                .strip_prefix('.')
+                .or_else(|| after.strip_prefix(')'))?
+        }
+        _ => return None,
+    };
+    rest.starts_with(char::is_whitespace).then(|| rest.trim())
+}
+
+/// A `Key:` or `Key: value` line: a short capitalised key of at most four words.
+pub(crate) fn metadata(line: &str) -> Option<(String, String)> {
+    let (key, value) = line.trim().split_once(':')?;
+    let key_ok = key.chars().next().is_some_and(char::is_uppercase)
+        && key.len() <= 40
+        && key.split_whitespace().count() <= 4
+        && key
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == ' ' || c == '-');
+    (key_ok && value.len() <= 80 && !value.starts_with("//"))
+        .then(|| (key.trim().to_string(), value.trim().to_string()))
+}
+
+/// Turns runs of non-blank lines into paragraphs and list items. Indented lines after an item
+/// continue it.
+pub(crate) fn blocks_of(lines: &[(usize, &str)], out: &mut Vec<Block>) {
+    let mut para: Vec<(usize, &str)> = Vec::new();
+    let flush = |para: &mut Vec<(usize, &str)>, out: &mut Vec<Block>| {
+        if let Some(&(line, _)) = para.first() {
+            let text = para
+                .iter()
+                .map(|(_, l)| l.trim())
+                .collect::<Vec<_>>()
+                .join("\n");
+            out.push(Block::Paragraph { text, line });
+            para.clear();
+        }
+    };
+    for &(no, line) in lines {
+        if let Some(item) = bullet(line) {
+            flush(&mut para, out);
+            out.push(Block::Item {
+                text: item.to_string(),
+                raw: line.trim().to_string(),
+                line: no,
+            });
+        } else if let (true, Some(Block::Item { text, raw, .. })) = (
+            para.is_empty() && line.starts_with(char::is_whitespace),
+            out.last_mut(),
+        ) {
+            text.push(' ');
+            text.push_str(line.trim());
+            raw.push('\n');
+            raw.push_str(line.trim());
+        } else {
+            para.push((no, line));
+        }
+    }
+    flush(&mut para, out);
+}
+
+/// Headings under which list items are references (matched as whole words).
+static REFERENCES_HEADING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(references?|sources?|bibliography|works cited|citations?|further reading)\b",
+    )
+    .unwrap()
+});
+
+/// The section being filled while walking blocks.
+struct Open {
+    record: usize,
+    citations: bool,
+    body: String,
+    last_was_item: bool,
+}
+
+/// Walks a page's blocks and emits the document's records (see the module docs).
+pub fn assemble(id: &str, path: &str, page: Page, slug_fn: fn(&str) -> String) -> Document {
+    let mut slugger = slug::Slugger::default();
+    let mut records = vec![Record {
+        kind: RecordKind::Section,
+        anchor: slugger.unique(slug_fn(&page.title)),
+        heading: page.title.clone(),
+        breadcrumbs: Vec::new(),
+        body: String::new(),
+        line: page.title_line,
+        citation: None,
+    }];
+    let mut stack: Vec<(u8, String)> = vec![(1, page.title.clone())];
+    let mut open = Open {
+        record: 0,
+        citations: false,
+        body: String::new(),
+        last_was_item: false,
+    };
+    let (mut refs, mut reviewers) = (0, 0);
+    for block in page.blocks {
+        match block {
+            Block::Heading { level, text, line } => {
+                records[open.record].body = std::mem::take(&mut open.body);
+                stack.retain(|(l, _)| *l < level);
+                let breadcrumbs = stack.iter().map(|(_, h)| h.clone()).collect();
+                stack.push((level, text.clone()));
+                open = Open {
+                    record: records.len(),
+                    citations: REFERENCES_HEADING.is_match(&text),
+                    body: String::new(),
+                    last_was_item: false,
+                };
+                records.push(Record {
+                    kind: RecordKind::Section,
+                    anchor: slugger.unique(slug_fn(&text)),
+                    heading: text,
+                    breadcrumbs,
+                    body: String::new(),
+                    line,
+                    citation: None,
+                });
+            }
+            Block::Item { text, line, .. } if open.citations => {
+                let citation = Citation::parse(&text);
+                let (kind, anchor) = match citation {
+                    Citation::Reviewer(_) => {
+                        reviewers += 1;
+                        (RecordKind::Reviewer, format!("reviewer-{reviewers}"))
+                    }
+                    Citation::Reference(_) => {
+                        refs += 1;
+                        (RecordKind::Reference, format!("ref-{refs}"))
+                    }
+                };
+                let section = &records[open.record];
+                let mut breadcrumbs = section.breadcrumbs.clone();
+                breadcrumbs.push(section.heading.clone());
+                records.push(Record {
+                    kind,
+                    anchor: slugger.unique(anchor),
+                    heading: citation.label().to_string(),
+                    breadcrumbs,
+                    body: text,
+                    line,
+                    citation: Some(citation),
+                });
+            }
+            Block::Item { raw, .. } => push_text(&mut open, &raw, true),
+            Block::Paragraph { text, .. } => push_text(&mut open, &text, false),
+        }
+    }
+    records[open.record].body = open.body;
+    Document {
+        id: id.to_string(),
+        path: path.to_string(),
+        title: page.title,
+        metadata: page.metadata,
+        records,
+    }
+}
+
+fn push_text(open: &mut Open, text: &str, item: bool) {
+    if !open.body.is_empty() {
+        open.body.push_str(if item && open.last_was_item {
+            "\n"
+        } else {
+            "\n\n"
+        });
+    }
+    open.body.push_str(text);
+    open.last_was_item = item;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_accept_every_line_ending_and_a_bom() {
+        let lines = numbered_lines("\u{feff}a\r\nb\rc\n\nd");
+        assert_eq!(lines, vec![(1, "a"), (2, "b"), (3, "c"), (4, ""), (5, "d")]);
+    }
+
+    #[test]
+    fn bullets() {
+        assert_eq!(bullet("  • item one"), Some("item one"));
+        assert_eq!(bullet("•tight"), Some("tight"));
+        assert_eq!(bullet("- dash"), Some("dash"));
+        assert_eq!(bullet("* star"), Some("star"));
+        assert_eq!(bullet("– en dash"), Some("en dash"));
+        assert_eq!(bullet("12. numbered"), Some("numbered"));
+        assert_eq!(bullet("3) numbered"), Some("numbered"));
+        assert_eq!(bullet("-5 degrees"), None);
+        assert_eq!(bullet("2024. A year"), None);
+        assert_eq!(bullet("1.5 mg"), None);
+        assert_eq!(bullet("Plain"), None);
+    }
+
+    #[test]
+    fn metadata_lines() {
+        assert_eq!(
+            metadata("Last medical review:"),
+            Some(("Last medical review".into(), "".into()))
+        );
+        assert_eq!(
+            metadata("Reviewed by: Dr Smith"),
+            Some(("Reviewed by".into(), "Dr Smith".into()))
+        );
+        assert_eq!(
+            metadata("The chemotherapy drugs that may be used alone or together are:"),
+            None
+        );
+        assert_eq!(metadata("https://example.org"), None);
+    }
+
+    #[test]
+    fn document_id_drops_the_extension() {
+        let doc = parse_document("dir/page.v2.txt", Format::Text, "Title\n\nText.\n").unwrap();
+        assert_eq!(doc.id, "dir/page.v2");
+        assert_eq!(doc.path, "dir/page.v2.txt");
+        assert!(parse_document("empty.txt", Format::Text, " \n\n").is_none());
+    }
+}

@@ -1,0 +1,549 @@
+//! The query language: text → a syntax tree, with errors that point at a position.
+//!
+//! ```text
+//! query   := or
+//! or      := and ("OR" and)*                  either side may match
+//! and     := seq ("AND" seq)*                 every side must match
+//! seq     := clause+                          words side by side: each optional, ranked
+//! clause  := ("+" | "-" | "NOT") atom | atom  required / excluded
+//! atom    := "(" or ")" | "\"words\"" | word | word* | field ":" (word | word* | "\"words\"")
+//! field   := heading | body | title | kind | doc
+//! ```
+//! `kind:` and `doc:` restrict the results (they are filters even without `+`). Everything here
+//! is syntax; what words mean (analysis, fields, boosts) is decided in [`crate::search`].
+
+use crate::error::{Error, Result};
+
+/// Fields a query may name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldName {
+    /// Section heading (or reference title, reviewer name).
+    Heading,
+    /// Record text.
+    Body,
+    /// Document title.
+    Title,
+    /// Record kind: `section`, `reference`, `reviewer`.
+    Kind,
+    /// Document id.
+    Doc,
+}
+
+impl FieldName {
+    const NAMES: [(&'static str, FieldName); 5] = [
+        ("heading", FieldName::Heading),
+        ("body", FieldName::Body),
+        ("title", FieldName::Title),
+        ("kind", FieldName::Kind),
+        ("doc", FieldName::Doc),
+    ];
+
+    /// Whether the field restricts results rather than matching text.
+    pub fn is_filter(self) -> bool {
+        matches!(self, FieldName::Kind | FieldName::Doc)
+    }
+}
+
+/// How a clause takes part in its group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Occur {
+    /// Optional; ranks higher when present.
+    Should,
+    /// Required.
+    Must,
+    /// Excluded.
+    MustNot,
+}
+
+/// A node of the query tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Node {
+    /// A word, or a prefix when `prefix` is set (`embol*`).
+    Term {
+        field: Option<FieldName>,
+        text: String,
+        prefix: bool,
+        position: usize,
+    },
+    /// A quoted phrase.
+    Phrase {
+        field: Option<FieldName>,
+        text: String,
+        position: usize,
+    },
+    /// A group of clauses.
+    Group(Vec<(Occur, Node)>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Tok {
+    Word(String),
+    Phrase(String),
+    Open,
+    Close,
+    Plus,
+    Minus,
+    And,
+    Or,
+    Not,
+}
+
+/// Parses a query. Positions in errors are 1-based character positions.
+pub fn parse(query: &str) -> Result<Node> {
+    let toks = lex(query)?;
+    if toks.is_empty() {
+        return Err(err("nothing to search: the query is empty", 1));
+    }
+    let mut p = Parser { toks, at: 0 };
+    let node = p.or()?;
+    if let Some((tok, pos)) = p.toks.get(p.at) {
+        let what = match tok {
+            Tok::Close => "unbalanced parenthesis: ')' has no matching '('",
+            _ => "unexpected text",
+        };
+        return Err(err(what, *pos));
+    }
+    Ok(node)
+}
+
+fn err(message: &str, position: usize) -> Error {
+    Error::Query {
+        message: message.to_string(),
+        position,
+    }
+}
+
+fn lex(query: &str) -> Result<Vec<(Tok, usize)>> {
+    let chars: Vec<char> = query.chars().collect();
+    let mut toks = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let pos = i + 1;
+        let at_word_start = i == 0 || chars[i - 1].is_whitespace() || chars[i - 1] == '(';
+        match c {
+            _ if c.is_whitespace() => i += 1,
+            '(' => {
+                toks.push((Tok::Open, pos));
+                i += 1;
+            }
+            ')' => {
+                toks.push((Tok::Close, pos));
+                i += 1;
+            }
+            '"' | '“' | '”' => {
+                let end = chars[i + 1..]
+                    .iter()
+                    .position(|&c| matches!(c, '"' | '“' | '”'))
+                    .ok_or_else(|| err("unbalanced quote: this quote is never closed", pos))?;
+                toks.push((Tok::Phrase(chars[i + 1..i + 1 + end].iter().collect()), pos));
+                i += end + 2;
+            }
+            '+' | '-' if at_word_start && chars.get(i + 1).is_some_and(|n| !n.is_whitespace()) => {
+                toks.push((if c == '+' { Tok::Plus } else { Tok::Minus }, pos));
+                i += 1;
+            }
+            _ => {
+                let len = chars[i..]
+                    .iter()
+                    .position(|&c| c.is_whitespace() || matches!(c, '(' | ')' | '"' | '“' | '”'))
+                    .unwrap_or(chars.len() - i);
+                let word: String = chars[i..i + len].iter().collect();
+                i += len;
+                let tok = match word.as_str() {
+                    "AND" | "&&" => Tok::And,
+                    "OR" | "||" => Tok::Or,
+                    "NOT" => Tok::Not,
+                    _ => Tok::Word(word),
+                };
+                toks.push((tok, pos));
+            }
+        }
+    }
+    Ok(toks)
+}
+
+struct Parser {
+    toks: Vec<(Tok, usize)>,
+    at: usize,
+}
+
+impl Parser {
+    fn peek(&self) -> Option<&Tok> {
+        self.toks.get(self.at).map(|(t, _)| t)
+    }
+
+    fn pos(&self) -> usize {
+        self.toks
+            .get(self.at)
+            .map_or_else(|| self.toks.last().map_or(1, |(_, p)| *p), |(_, p)| *p)
+    }
+
+    fn or(&mut self) -> Result<Node> {
+        self.binary(Tok::Or, "OR", Occur::Should, Self::and)
+    }
+
+    fn and(&mut self) -> Result<Node> {
+        self.binary(Tok::And, "AND", Occur::Must, Self::seq)
+    }
+
+    /// `operand (op operand)*`, each operand becoming an `occur` clause of one group.
+    fn binary(
+        &mut self,
+        op: Tok,
+        name: &str,
+        occur: Occur,
+        operand: fn(&mut Self) -> Result<Node>,
+    ) -> Result<Node> {
+        let needs = format!("'{name}' needs a search term on both sides");
+        if self.peek() == Some(&op) {
+            return Err(err(&needs, self.pos()));
+        }
+        let mut operands = vec![operand(self)?];
+        while self.peek() == Some(&op) {
+            let op_pos = self.pos();
+            self.at += 1;
+            if matches!(self.peek(), None | Some(Tok::Close | Tok::And | Tok::Or)) {
+                return Err(err(&needs, op_pos));
+            }
+            operands.push(operand(self)?);
+        }
+        if operands.len() == 1 {
+            return Ok(operands.pop().expect("one operand"));
+        }
+        let mut clauses = Vec::new();
+        for node in operands {
+            match node {
+                // `a AND NOT b`: the exclusion applies to the whole group.
+                Node::Group(inner)
+                    if occur == Occur::Must && inner.iter().all(|(o, _)| *o == Occur::MustNot) =>
+                {
+                    clauses.extend(inner)
+                }
+                node => clauses.push((occur, node)),
+            }
+        }
+        Ok(Node::Group(clauses))
+    }
+
+    fn seq(&mut self) -> Result<Node> {
+        let mut clauses = Vec::new();
+        while let Some(tok) = self.peek() {
+            if matches!(tok, Tok::Close | Tok::And | Tok::Or) {
+                break;
+            }
+            clauses.push(self.clause()?);
+        }
+        if clauses.is_empty() {
+            return Err(err("expected a search term", self.pos()));
+        }
+        if let [(Occur::Should, _)] = clauses.as_slice() {
+            return Ok(clauses.pop().expect("one clause").1);
+        }
+        Ok(Node::Group(clauses))
+    }
+
+    fn clause(&mut self) -> Result<(Occur, Node)> {
+        let occur = match self.peek() {
+            Some(Tok::Plus) => Some(Occur::Must),
+            Some(Tok::Minus | Tok::Not) => Some(Occur::MustNot),
+            _ => None,
+        };
+        if occur.is_some() {
+            let pos = self.pos();
+            self.at += 1;
+            if matches!(
+                self.peek(),
+                None | Some(Tok::Close | Tok::And | Tok::Or | Tok::Not | Tok::Plus | Tok::Minus)
+            ) {
+                return Err(err("expected a search term after '+', '-' or 'NOT'", pos));
+            }
+        }
+        let node = self.atom()?;
+        let filter = matches!(&node, Node::Term { field: Some(f), .. } if f.is_filter());
+        let occur = occur.unwrap_or(if filter { Occur::Must } else { Occur::Should });
+        Ok((occur, node))
+    }
+
+    fn atom(&mut self) -> Result<Node> {
+        let pos = self.pos();
+        let tok = self.toks.get(self.at).map(|(t, _)| t.clone());
+        self.at += 1;
+        match tok {
+            Some(Tok::Open) => {
+                if self.peek() == Some(&Tok::Close) {
+                    return Err(err("empty parentheses", pos));
+                }
+                let inner = self.or()?;
+                if self.peek() != Some(&Tok::Close) {
+                    return Err(err("unbalanced parenthesis: this '(' is never closed", pos));
+                }
+                self.at += 1;
+                Ok(inner)
+            }
+            Some(Tok::Phrase(text)) => Ok(Node::Phrase {
+                field: None,
+                text,
+                position: pos,
+            }),
+            Some(Tok::Word(word)) => self.word(word, pos),
+            _ => Err(err("expected a search term", pos)),
+        }
+    }
+
+    fn word(&mut self, word: String, pos: usize) -> Result<Node> {
+        let field = match word.split_once(':') {
+            Some((name, _))
+                if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphabetic()) =>
+            {
+                let known = FieldName::NAMES
+                    .iter()
+                    .find(|(n, _)| *n == name.to_ascii_lowercase());
+                match known {
+                    Some(&(_, f)) => Some((f, name.len() + 1)),
+                    None => {
+                        return Err(err(
+                            &format!(
+                                "unknown field '{name}' (fields: heading, body, title, kind, doc)"
+                            ),
+                            pos,
+                        ));
+                    }
+                }
+            }
+            _ => None,
+        };
+        let Some((field, skip)) = field else {
+            return term(None, &word, pos);
+        };
+        let value = &word[skip..];
+        if !value.is_empty() {
+            return term(Some(field), value, pos);
+        }
+        // `field:"a phrase"`: the phrase is the next token.
+        match self.toks.get(self.at) {
+            Some((Tok::Phrase(text), _)) if !field.is_filter() => {
+                self.at += 1;
+                Ok(Node::Phrase {
+                    field: Some(field),
+                    text: text.clone(),
+                    position: pos,
+                })
+            }
+            _ => Err(err(
+                &format!("expected a word or phrase after '{}'", &word[..skip]),
+                pos,
+            )),
+        }
+    }
+}
+
+fn term(field: Option<FieldName>, text: &str, pos: usize) -> Result<Node> {
+    let (text, prefix) = match text.strip_suffix('*') {
+        Some(stem) => (stem, true),
+        None => (text, false),
+    };
+    if prefix && !text.chars().any(char::is_alphanumeric) {
+        return Err(err(
+            "a prefix search needs at least one letter or digit before '*'",
+            pos,
+        ));
+    }
+    Ok(Node::Term {
+        field,
+        text: text.to_string(),
+        prefix,
+        position: pos,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(text: &str) -> Node {
+        Node::Term {
+            field: None,
+            text: text.into(),
+            prefix: false,
+            position: 0,
+        }
+    }
+
+    /// The tree with positions zeroed, for readable expectations.
+    fn tree(q: &str) -> Node {
+        fn strip(n: Node) -> Node {
+            match n {
+                Node::Term {
+                    field,
+                    text,
+                    prefix,
+                    ..
+                } => Node::Term {
+                    field,
+                    text,
+                    prefix,
+                    position: 0,
+                },
+                Node::Phrase { field, text, .. } => Node::Phrase {
+                    field,
+                    text,
+                    position: 0,
+                },
+                Node::Group(c) => Node::Group(c.into_iter().map(|(o, n)| (o, strip(n))).collect()),
+            }
+        }
+        strip(parse(q).unwrap())
+    }
+
+    fn error(q: &str) -> String {
+        parse(q).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn words_are_optional_clauses() {
+        assert_eq!(tree("embolic"), t("embolic"));
+        assert_eq!(
+            tree("embolic agent"),
+            Node::Group(vec![
+                (Occur::Should, t("embolic")),
+                (Occur::Should, t("agent"))
+            ])
+        );
+    }
+
+    #[test]
+    fn modifiers_phrases_fields_prefixes() {
+        assert_eq!(
+            tree("+liver -lung \"blood supply\" heading:rfa kind:reference embol*"),
+            Node::Group(vec![
+                (Occur::Must, t("liver")),
+                (Occur::MustNot, t("lung")),
+                (
+                    Occur::Should,
+                    Node::Phrase {
+                        field: None,
+                        text: "blood supply".into(),
+                        position: 0
+                    }
+                ),
+                (
+                    Occur::Should,
+                    Node::Term {
+                        field: Some(FieldName::Heading),
+                        text: "rfa".into(),
+                        prefix: false,
+                        position: 0
+                    }
+                ),
+                (
+                    Occur::Must,
+                    Node::Term {
+                        field: Some(FieldName::Kind),
+                        text: "reference".into(),
+                        prefix: false,
+                        position: 0
+                    }
+                ),
+                (
+                    Occur::Should,
+                    Node::Term {
+                        field: None,
+                        text: "embol".into(),
+                        prefix: true,
+                        position: 0
+                    }
+                ),
+            ])
+        );
+        assert_eq!(
+            tree("title:\"neuroendocrine cancer\""),
+            Node::Phrase {
+                field: Some(FieldName::Title),
+                text: "neuroendocrine cancer".into(),
+                position: 0
+            }
+        );
+        assert_eq!(tree("liver-directed"), t("liver-directed"));
+    }
+
+    #[test]
+    fn boolean_operators_and_groups() {
+        assert_eq!(
+            tree("a OR b AND c"),
+            Node::Group(vec![
+                (Occur::Should, t("a")),
+                (
+                    Occur::Should,
+                    Node::Group(vec![(Occur::Must, t("b")), (Occur::Must, t("c"))])
+                ),
+            ])
+        );
+        assert_eq!(
+            tree("(a OR b) AND NOT c"),
+            Node::Group(vec![
+                (
+                    Occur::Must,
+                    Node::Group(vec![(Occur::Should, t("a")), (Occur::Should, t("b"))])
+                ),
+                (Occur::MustNot, t("c")),
+            ])
+        );
+        assert_eq!(
+            tree("a NOT b"),
+            Node::Group(vec![(Occur::Should, t("a")), (Occur::MustNot, t("b"))])
+        );
+    }
+
+    #[test]
+    fn errors_name_the_problem_and_position() {
+        assert_eq!(
+            error("liver \"blood"),
+            "invalid query: unbalanced quote: this quote is never closed at position 7"
+        );
+        assert_eq!(
+            error("(a OR b"),
+            "invalid query: unbalanced parenthesis: this '(' is never closed at position 1"
+        );
+        assert_eq!(
+            error("a b)"),
+            "invalid query: unbalanced parenthesis: ')' has no matching '(' at position 4"
+        );
+        assert_eq!(
+            error("color:red"),
+            "invalid query: unknown field 'color' (fields: heading, body, title, kind, doc) at position 1"
+        );
+        assert_eq!(
+            error("a AND"),
+            "invalid query: 'AND' needs a search term on both sides at position 3"
+        );
+        assert_eq!(
+            error("OR a"),
+            "invalid query: 'OR' needs a search term on both sides at position 1"
+        );
+        assert_eq!(
+            error("  "),
+            "invalid query: nothing to search: the query is empty at position 1"
+        );
+        assert_eq!(
+            error("()"),
+            "invalid query: empty parentheses at position 1"
+        );
+        assert_eq!(
+            error("*"),
+            "invalid query: a prefix search needs at least one letter or digit before '*' at position 1"
+        );
+        assert_eq!(
+            error("heading:"),
+            "invalid query: expected a word or phrase after 'heading:' at position 1"
+        );
+    }
+
+    #[test]
+    fn positions_count_characters_not_bytes() {
+        assert_eq!(
+            error("tumeur é (x"),
+            "invalid query: unbalanced parenthesis: this '(' is never closed at position 10"
+        );
+    }
+}

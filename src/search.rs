@@ -1,0 +1,516 @@
+//! Query → ranked hits with snippets.
+//!
+//! The query tree from [`crate::query`] is compiled into tantivy queries:
+//! - a word searches the heading (boosted ×[`HEADING_BOOST`]) and the body with BM25; a word
+//!   that analyzes to several terms (`liver-directed`) is a phrase; a stop word weighs
+//!   ×[`STOP_WORD_WEIGHT`] so it never dominates;
+//! - words side by side also add the whole run as an exact phrase (×[`PHRASE_BOOST`]) and as a
+//!   sloppy phrase within [`PROXIMITY_SLOP`] positions (×[`PROXIMITY_BOOST`]), so records where
+//!   the words stand together rank above records that merely contain them;
+//! - `word*` expands over the index's terms (at most [`MAX_PREFIX_TERMS`] per field);
+//! - `kind:` / `doc:` and `--kind` are filters that add nothing to the score.
+//!
+//! Hits are ordered by score, ties broken by document id then line, so output is deterministic.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use serde::Serialize;
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur as TOccur, PhraseQuery,
+    Query, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption, Value};
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{Searcher, TantivyDocument, Term};
+
+use crate::analysis;
+use crate::error::{Error, Result};
+use crate::index::{Fields, Searchable};
+use crate::parse::{Citation, RecordKind, Reference, Reviewer};
+use crate::query::{self, FieldName, Node, Occur};
+use crate::snippet::{self, Snippet};
+
+/// Weight of a heading match relative to a body match.
+pub const HEADING_BOOST: f32 = 2.0;
+/// Weight of a stop word relative to other words.
+pub const STOP_WORD_WEIGHT: f32 = 0.2;
+/// Extra weight when the query's words appear as an exact phrase.
+pub const PHRASE_BOOST: f32 = 1.5;
+/// Extra weight when the query's words appear close together.
+pub const PROXIMITY_BOOST: f32 = 0.5;
+/// How many positions apart "close together" allows.
+pub const PROXIMITY_SLOP: u32 = 4;
+/// Most index terms one `word*` may expand to, per field.
+pub const MAX_PREFIX_TERMS: usize = 1000;
+/// Snippet length budget for sections, in characters.
+pub const SNIPPET_CHARS: usize = 200;
+/// References and reviewers are shown whole up to this many characters.
+pub const CITATION_CHARS: usize = 1000;
+/// Extra hits fetched beyond the limit so that ties at the cut are broken deterministically.
+const TIE_MARGIN: usize = 32;
+
+/// What to search for besides the query itself.
+#[derive(Debug, Clone)]
+pub struct SearchOptions {
+    /// Most hits to return.
+    pub limit: usize,
+    /// Only records of this kind, if set.
+    pub kind: Option<RecordKind>,
+    /// The corpus folder as the user gave it; hit paths are joined to it.
+    pub corpus: std::path::PathBuf,
+}
+
+/// One ranked record.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    /// 1-based rank.
+    pub rank: usize,
+    /// Relevance score (BM25-based), rounded to 4 decimals.
+    pub score: f64,
+    /// `doc#anchor`.
+    pub id: String,
+    /// Document id.
+    pub doc: String,
+    /// Document title.
+    pub doc_title: String,
+    /// Record kind.
+    pub kind: RecordKind,
+    /// Heading (or reference title, reviewer name).
+    pub heading: String,
+    /// Anchor within the document.
+    pub anchor: String,
+    /// File path, joined to the corpus folder as given.
+    pub path: String,
+    /// 1-based line where the record starts.
+    pub line: u64,
+    /// Headings above the record.
+    pub breadcrumbs: Vec<String>,
+    /// The best passage, plain text.
+    pub snippet: String,
+    /// Byte ranges `[start, end)` of matches in `snippet`.
+    pub highlights: Vec<[usize; 2]>,
+    /// Parsed reference fields (reference hits).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<Reference>,
+    /// Parsed reviewer fields (reviewer hits).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reviewer: Option<Reviewer>,
+}
+
+/// The answer to a query.
+#[derive(Debug, Clone, Serialize)]
+pub struct Results {
+    /// The query as given.
+    pub query: String,
+    /// How many records matched in all.
+    pub total_hits: usize,
+    /// The best ones, ranked.
+    pub hits: Vec<Hit>,
+}
+
+/// Runs a query against an opened index.
+pub fn search(s: &Searchable, query_text: &str, opts: &SearchOptions) -> Result<Results> {
+    let tree = query::parse(query_text)?;
+    let searcher = s.reader.searcher();
+    let mut compiler = Compiler {
+        fields: s.fields,
+        searcher: &searcher,
+        stemmed: analysis::analyzer(),
+        unstemmed: analysis::unstemmed_analyzer(),
+        highlight: BTreeSet::new(),
+    };
+    let nothing = || Error::Query {
+        message: "nothing to search: the query has no words".into(),
+        position: 1,
+    };
+    let compiled = compiler.node(&tree, false)?.ok_or_else(nothing)?;
+    if let Node::Group(clauses) = &tree
+        && clauses.iter().all(|(o, _)| *o == Occur::MustNot)
+    {
+        return Err(Error::Query {
+            message: "nothing to search: the query only excludes words".into(),
+            position: 1,
+        });
+    }
+    let mut clauses = vec![(TOccur::Must, compiled)];
+    if let Some(kind) = opts.kind {
+        clauses.push((TOccur::Must, filter(s.fields.kind, kind.as_str())));
+    }
+    let query = BooleanQuery::new(clauses);
+    let collector = (
+        TopDocs::with_limit(opts.limit.max(1) + TIE_MARGIN).order_by_score(),
+        Count,
+    );
+    let (top, total_hits) = searcher.search(&query, &collector)?;
+
+    let mut hits = Vec::with_capacity(top.len());
+    let mut analyzer = analysis::analyzer();
+    let wanted: Vec<Vec<String>> = compiler.highlight.into_iter().collect();
+    for (score, address) in top {
+        let doc: TantivyDocument = searcher.doc(address)?;
+        hits.push(hit(
+            &s.fields,
+            &doc,
+            score,
+            &wanted,
+            &mut analyzer,
+            &opts.corpus,
+        ));
+    }
+    hits.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| a.doc.cmp(&b.doc))
+            .then(a.line.cmp(&b.line))
+    });
+    hits.truncate(opts.limit);
+    for (i, h) in hits.iter_mut().enumerate() {
+        h.rank = i + 1;
+        h.score = (h.score * 1e4).round() / 1e4;
+    }
+    Ok(Results {
+        query: query_text.to_string(),
+        total_hits,
+        hits,
+    })
+}
+
+fn hit(
+    f: &Fields,
+    doc: &TantivyDocument,
+    score: f32,
+    wanted: &[Vec<String>],
+    analyzer: &mut TextAnalyzer,
+    corpus: &Path,
+) -> Hit {
+    let text = |field: Field| {
+        doc.get_first(field)
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string()
+    };
+    let kind = match text(f.kind).as_str() {
+        "reference" => RecordKind::Reference,
+        "reviewer" => RecordKind::Reviewer,
+        _ => RecordKind::Section,
+    };
+    let citation: Option<Citation> = doc
+        .get_first(f.citation)
+        .and_then(|v| v.as_str())
+        .and_then(|json| serde_json::from_str(json).ok());
+    let (reference, reviewer) = match citation {
+        Some(Citation::Reference(r)) => (Some(r), None),
+        Some(Citation::Reviewer(r)) => (None, Some(r)),
+        None => (None, None),
+    };
+    let budget = if kind == RecordKind::Section {
+        SNIPPET_CHARS
+    } else {
+        CITATION_CHARS
+    };
+    let Snippet {
+        text: snippet,
+        highlights,
+    } = snippet::snippet(&text(f.body), analyzer, wanted, budget);
+    Hit {
+        rank: 0,
+        score: f64::from(score),
+        id: text(f.id),
+        doc: text(f.doc),
+        doc_title: text(f.title),
+        kind,
+        heading: text(f.heading),
+        anchor: text(f.anchor),
+        path: corpus.join(text(f.path)).to_string_lossy().into_owned(),
+        line: doc.get_first(f.line).and_then(|v| v.as_u64()).unwrap_or(0),
+        breadcrumbs: doc
+            .get_all(f.breadcrumbs)
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
+        snippet,
+        highlights,
+        reference,
+        reviewer,
+    }
+}
+
+/// A restriction on a raw field that adds nothing to the score.
+fn filter(field: Field, value: &str) -> Box<dyn Query> {
+    let term = TermQuery::new(
+        Term::from_field_text(field, value),
+        IndexRecordOption::Basic,
+    );
+    Box::new(ConstScoreQuery::new(Box::new(term), 0.0))
+}
+
+fn boosted(query: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
+    if boost == 1.0 {
+        query
+    } else {
+        Box::new(BoostQuery::new(query, boost))
+    }
+}
+
+fn any_of(queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+    Box::new(BooleanQuery::new(
+        queries.into_iter().map(|q| (TOccur::Should, q)).collect(),
+    ))
+}
+
+struct Compiler<'a> {
+    fields: Fields,
+    searcher: &'a Searcher,
+    stemmed: TextAnalyzer,
+    unstemmed: TextAnalyzer,
+    /// Term sequences to highlight in bodies (from positive, body-searching clauses).
+    highlight: BTreeSet<Vec<String>>,
+}
+
+impl Compiler<'_> {
+    /// The text fields a clause searches, with their boosts.
+    fn text_fields(&self, field: Option<FieldName>) -> Vec<(Field, f32)> {
+        match field {
+            None => vec![
+                (self.fields.heading, HEADING_BOOST),
+                (self.fields.body, 1.0),
+            ],
+            Some(FieldName::Heading) => vec![(self.fields.heading, 1.0)],
+            Some(FieldName::Title) => vec![(self.fields.title, 1.0)],
+            Some(FieldName::Body | FieldName::Kind | FieldName::Doc) => {
+                vec![(self.fields.body, 1.0)]
+            }
+        }
+    }
+
+    /// `None` when the node analyzes to nothing (e.g. punctuation only).
+    fn node(&mut self, node: &Node, negated: bool) -> Result<Option<Box<dyn Query>>> {
+        match node {
+            Node::Term {
+                field: Some(f),
+                text,
+                prefix,
+                position,
+            } if f.is_filter() => self.filter_term(*f, text, *prefix, *position).map(Some),
+            Node::Term {
+                field,
+                text,
+                prefix: true,
+                position,
+            } => self.prefix(*field, text, *position, negated).map(Some),
+            Node::Term { field, text, .. } => {
+                let q = self.words(*field, text, negated);
+                let stop = field.is_none() && analysis::is_stop_word(text);
+                Ok(q.map(|q| {
+                    if stop {
+                        boosted(q, STOP_WORD_WEIGHT)
+                    } else {
+                        q
+                    }
+                }))
+            }
+            Node::Phrase { field, text, .. } => Ok(self.words(*field, text, negated)),
+            Node::Group(clauses) => self.group(clauses, negated),
+        }
+    }
+
+    /// Words searched in their fields: one term, or a phrase when the text holds several.
+    fn words(
+        &mut self,
+        field: Option<FieldName>,
+        text: &str,
+        negated: bool,
+    ) -> Option<Box<dyn Query>> {
+        let terms: Vec<String> = analysis::tokens(&mut self.stemmed, text)
+            .into_iter()
+            .map(|t| t.text)
+            .collect();
+        if terms.is_empty() {
+            return None;
+        }
+        if !negated && matches!(field, None | Some(FieldName::Body)) {
+            self.highlight.insert(terms.clone());
+        }
+        let per_field = self
+            .text_fields(field)
+            .into_iter()
+            .map(|(f, boost)| boosted(terms_query(f, &terms, 0), boost))
+            .collect();
+        Some(any_of(per_field))
+    }
+
+    fn prefix(
+        &mut self,
+        field: Option<FieldName>,
+        text: &str,
+        position: usize,
+        negated: bool,
+    ) -> Result<Box<dyn Query>> {
+        let tokens = analysis::tokens(&mut self.unstemmed, text);
+        let [token] = tokens.as_slice() else {
+            return Err(Error::Query {
+                message: format!("a prefix search takes one word, not '{text}*'"),
+                position,
+            });
+        };
+        // `embolization*` must still match `embol`, the stem the index holds for that word.
+        let stem = analysis::tokens(&mut self.stemmed, text)
+            .pop()
+            .map(|t| t.text);
+        let mut per_field = Vec::new();
+        for (f, boost) in self.text_fields(field) {
+            let mut terms = expand_prefix(self.searcher, f, &token.text)?;
+            terms.extend(stem.clone());
+            if !negated && f == self.fields.body {
+                self.highlight.extend(terms.iter().map(|t| vec![t.clone()]));
+            }
+            let alternatives: Vec<Box<dyn Query>> = terms
+                .iter()
+                .map(|t| terms_query(f, std::slice::from_ref(t), 0))
+                .collect();
+            per_field.push(boosted(any_of(alternatives), boost));
+        }
+        Ok(any_of(per_field))
+    }
+
+    fn filter_term(
+        &mut self,
+        field: FieldName,
+        text: &str,
+        prefix: bool,
+        position: usize,
+    ) -> Result<Box<dyn Query>> {
+        if field == FieldName::Kind {
+            let known = RecordKind::ALL.iter().any(|k| k.as_str() == text);
+            if !known || prefix {
+                return Err(Error::Query {
+                    message: format!("unknown kind '{text}' (kinds: section, reference, reviewer)"),
+                    position,
+                });
+            }
+            return Ok(filter(self.fields.kind, text));
+        }
+        if !prefix {
+            return Ok(filter(self.fields.doc, text));
+        }
+        let ids = expand_prefix(self.searcher, self.fields.doc, text)?;
+        Ok(Box::new(ConstScoreQuery::new(
+            any_of(ids.iter().map(|id| filter(self.fields.doc, id)).collect()),
+            0.0,
+        )))
+    }
+
+    fn group(
+        &mut self,
+        clauses: &[(Occur, Node)],
+        negated: bool,
+    ) -> Result<Option<Box<dyn Query>>> {
+        let mut out: Vec<(TOccur, Box<dyn Query>)> = Vec::new();
+        for (occur, node) in clauses {
+            let child_negated = negated ^ (*occur == Occur::MustNot);
+            if let Some(q) = self.node(node, child_negated)? {
+                let occur = match occur {
+                    Occur::Should => TOccur::Should,
+                    Occur::Must => TOccur::Must,
+                    Occur::MustNot => TOccur::MustNot,
+                };
+                out.push((occur, q));
+            }
+        }
+        if out.is_empty() {
+            return Ok(None);
+        }
+        if !negated {
+            out.extend(self.proximity(clauses));
+        }
+        if out.iter().all(|(o, _)| *o == TOccur::MustNot) {
+            out.push((TOccur::Must, Box::new(AllQuery)));
+        }
+        Ok(Some(Box::new(BooleanQuery::new(out))))
+    }
+
+    /// Phrase and proximity boosts for each run of two or more plain words side by side.
+    fn proximity(&mut self, clauses: &[(Occur, Node)]) -> Vec<(TOccur, Box<dyn Query>)> {
+        let mut boosts = Vec::new();
+        let mut run: Vec<String> = Vec::new();
+        let plain = clauses.iter().map(|(occur, node)| match node {
+            Node::Term {
+                field: None,
+                text,
+                prefix: false,
+                ..
+            } if *occur != Occur::MustNot => Some(text),
+            _ => None,
+        });
+        for word in plain.chain(std::iter::once(None)) {
+            if let Some(text) = word {
+                run.extend(
+                    analysis::tokens(&mut self.stemmed, text)
+                        .into_iter()
+                        .map(|t| t.text),
+                );
+                continue;
+            }
+            if run.len() >= 2 {
+                for (field, boost) in self.text_fields(None) {
+                    boosts.push((
+                        TOccur::Should,
+                        boosted(terms_query(field, &run, 0), boost * PHRASE_BOOST),
+                    ));
+                    boosts.push((
+                        TOccur::Should,
+                        boosted(
+                            terms_query(field, &run, PROXIMITY_SLOP),
+                            boost * PROXIMITY_BOOST,
+                        ),
+                    ));
+                }
+            }
+            run.clear();
+        }
+        boosts
+    }
+}
+
+/// One term, or a phrase of several (with `slop`).
+fn terms_query(field: Field, terms: &[String], slop: u32) -> Box<dyn Query> {
+    let terms: Vec<Term> = terms
+        .iter()
+        .map(|t| Term::from_field_text(field, t))
+        .collect();
+    match terms.as_slice() {
+        [] => Box::new(EmptyQuery),
+        [term] => Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)),
+        _ => {
+            let mut phrase = PhraseQuery::new(terms);
+            phrase.set_slop(slop);
+            Box::new(phrase)
+        }
+    }
+}
+
+/// Index terms of `field` that start with `prefix`, across segments, at most
+/// [`MAX_PREFIX_TERMS`].
+fn expand_prefix(searcher: &Searcher, field: Field, prefix: &str) -> Result<BTreeSet<String>> {
+    let mut found = BTreeSet::new();
+    for segment in searcher.segment_readers() {
+        let inverted = segment.inverted_index(field)?;
+        let mut stream = inverted
+            .terms()
+            .range()
+            .ge(prefix.as_bytes())
+            .into_stream()
+            .map_err(|e| Error::Tantivy(e.into()))?;
+        while stream.advance() && found.len() < MAX_PREFIX_TERMS {
+            let Ok(term) = std::str::from_utf8(stream.key()) else {
+                continue;
+            };
+            if !term.starts_with(prefix) {
+                break;
+            }
+            found.insert(term.to_string());
+        }
+    }
+    Ok(found)
+}
