@@ -48,6 +48,7 @@ struct Location {
 struct SearchArgs {
     /// The query: words, "phrases", +required, -excluded, AND/OR/NOT, (groups),
     /// heading:/body:/title:/kind:/doc: fields, prefix*. Several arguments are joined by spaces.
+    /// A query that starts with `-` goes after `--`: `medsearch search -- -lung liver`.
     #[arg(required = true, value_name = "QUERY")]
     query: Vec<String>,
     /// Most hits to show.
@@ -143,6 +144,9 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<Outcome> {
             let corpus = args.location.corpus.clone();
             let settings = args.resolve();
             if !index::exists(&settings.index) {
+                if !corpus.is_dir() {
+                    return Err(Error::CorpusMissing(corpus));
+                }
                 eprintln!(
                     "medsearch: no index at '{}' yet; building it from '{}'",
                     settings.index.display(),

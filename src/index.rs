@@ -56,7 +56,7 @@ pub struct Fields {
     pub line: Field,
     /// The document title (analyzed; `title:` queries).
     pub title: Field,
-    /// The record's heading (analyzed, boosted).
+    /// The section heading (analyzed, boosted); empty for citations.
     pub heading: Field,
     /// The record's text (analyzed).
     pub body: Field,
@@ -122,9 +122,13 @@ impl Fields {
                     self.path => doc.path.clone(),
                     self.line => r.line as u64,
                     self.title => doc.title.clone(),
-                    self.heading => r.heading.clone(),
                     self.body => r.body.clone(),
                 );
+                // A citation's label (its title or name) is part of its body already: indexing
+                // it as a heading too would count it twice. Search reads it from `citation`.
+                if r.citation.is_none() {
+                    d.add_text(self.heading, &r.heading);
+                }
                 for crumb in &r.breadcrumbs {
                     d.add_text(self.breadcrumbs, crumb);
                 }

@@ -200,6 +200,7 @@ fn hit(
         .get_first(f.citation)
         .and_then(|v| v.as_str())
         .and_then(|json| serde_json::from_str(json).ok());
+    let heading = citation.as_ref().map_or_else(|| text(f.heading), |c| c.label().to_string());
     let (reference, reviewer) = match citation {
         Some(Citation::Reference(r)) => (Some(r), None),
         Some(Citation::Reviewer(r)) => (None, Some(r)),
@@ -221,7 +222,7 @@ fn hit(
         doc: text(f.doc),
         doc_title: text(f.title),
         kind,
-        heading: text(f.heading),
+        heading,
         anchor: text(f.anchor),
         path: corpus.join(text(f.path)).to_string_lossy().into_owned(),
         line: doc.get_first(f.line).and_then(|v| v.as_u64()).unwrap_or(0),
@@ -354,14 +355,21 @@ impl Compiler<'_> {
                 position,
             });
         };
-        // `embolization*` must still match `embol`, the stem the index holds for that word.
-        let stem = analysis::tokens(&mut self.stemmed, text)
-            .pop()
-            .map(|t| t.text);
+        // The index holds stems, which can be shorter than the prefix (`embolizat*` must
+        // match `embol`): also take the stems of the prefix's likely completions.
+        let stems: BTreeSet<String> = PREFIX_COMPLETIONS
+            .iter()
+            .filter_map(|c| analysis::tokens(&mut self.stemmed, &format!("{}{c}", token.text)).pop())
+            .map(|t| t.text)
+            .collect();
         let mut per_field = Vec::new();
         for (f, boost) in self.text_fields(field) {
             let mut terms = expand_prefix(self.searcher, f, &token.text)?;
-            terms.extend(stem.clone());
+            for stem in &stems {
+                if term_exists(self.searcher, f, stem)? {
+                    terms.insert(stem.clone());
+                }
+            }
             if !negated && f == self.fields.body {
                 self.highlight.extend(terms.iter().map(|t| vec![t.clone()]));
             }
@@ -488,6 +496,22 @@ fn terms_query(field: Field, terms: &[String], slop: u32) -> Box<dyn Query> {
             Box::new(phrase)
         }
     }
+}
+
+/// Endings tried on a prefix to find the stems of the words it begins.
+const PREFIX_COMPLETIONS: &[&str] = &[
+    "", "s", "e", "es", "ed", "ing", "ion", "ions", "on", "y", "ies", "al", "ic", "ation", "ment",
+];
+
+/// Whether `term` is in the dictionary of `field` in any segment.
+fn term_exists(searcher: &Searcher, field: Field, term: &str) -> Result<bool> {
+    for segment in searcher.segment_readers() {
+        let found = segment.inverted_index(field)?.terms().get(term.as_bytes());
+        if found.map_err(|e| Error::Tantivy(e.into()))?.is_some() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// Index terms of `field` that start with `prefix`, across segments, at most

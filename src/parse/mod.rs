@@ -245,12 +245,11 @@ pub(crate) fn blocks_of(lines: &[(usize, &str)], out: &mut Vec<Block>) {
     flush(&mut para, out);
 }
 
-/// Headings under which list items are references (matched as whole words).
+/// Headings under which list items are references: "References", "Sources", "Expert review and
+/// references", "Bibliography"... (plural forms only: "Your trusted source" is not one).
 static REFERENCES_HEADING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)\b(references?|sources?|bibliography|works cited|citations?|further reading)\b",
-    )
-    .unwrap()
+    Regex::new(r"(?i)\b(references|reference list|sources|bibliography|works cited|citations)\b")
+        .unwrap()
 });
 
 /// The section being filled while walking blocks.

@@ -1,0 +1,177 @@
+//! A small harness: a temporary working folder with a corpus, and the real binary run in it
+//! the way a user would (defaults `corpus/` and `index/` relative to the working folder), with
+//! medsearch's environment variables and `NO_COLOR` scrubbed.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde::Deserialize;
+
+/// The material, as shipped in the repository.
+pub const MATERIAL: &str = "liver-directed-therapy-for-neuroendocrine-cancer.txt";
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    repo().join("tests/fixtures").join(name)
+}
+
+/// A temporary working folder.
+pub struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    /// An empty working folder with an empty `corpus/`.
+    pub fn empty() -> Env {
+        let env = Env {
+            dir: tempfile::tempdir().expect("temp dir"),
+        };
+        std::fs::create_dir(env.path("corpus")).expect("corpus dir");
+        env
+    }
+
+    /// A working folder whose `corpus/` holds the material.
+    pub fn material() -> Env {
+        let env = Env::empty();
+        env.copy(&repo().join("corpus").join(MATERIAL), MATERIAL);
+        env
+    }
+
+    /// A working folder whose `corpus/` holds the material and our own pages.
+    pub fn material_and_pages() -> Env {
+        let env = Env::material();
+        for entry in std::fs::read_dir(fixture("pages")).expect("fixture pages") {
+            let path = entry.expect("entry").path();
+            env.copy(&path, path.file_name().unwrap().to_str().unwrap());
+        }
+        env
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// Copies a file into `corpus/` under `name`.
+    pub fn copy(&self, from: &Path, name: &str) {
+        std::fs::copy(from, self.path("corpus").join(name)).expect("copy into corpus");
+    }
+
+    /// Writes a file into `corpus/`.
+    pub fn write(&self, name: &str, content: impl AsRef<[u8]>) {
+        let path = self.path("corpus").join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).expect("write corpus file");
+    }
+
+    /// Runs `medsearch ARGS` in the working folder.
+    pub fn run(&self, args: &[&str]) -> Run {
+        self.run_with(args, &[])
+    }
+
+    /// Runs with extra environment variables.
+    pub fn run_with(&self, args: &[&str], vars: &[(&str, &str)]) -> Run {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_medsearch"));
+        cmd.args(args)
+            .current_dir(self.dir.path())
+            .env_remove("MEDSEARCH_CORPUS")
+            .env_remove("MEDSEARCH_INDEX")
+            .env_remove("NO_COLOR")
+            .env("RUST_BACKTRACE", "1")
+            .stdin(Stdio::null());
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().expect("run medsearch");
+        Run {
+            code: out.status.code().expect("exit code"),
+            stdout: String::from_utf8(out.stdout).expect("utf-8 stdout"),
+            stderr: String::from_utf8(out.stderr).expect("utf-8 stderr"),
+        }
+    }
+
+    /// `medsearch search --json QUERY ARGS...`, expecting exit 0 or 1, parsed.
+    #[track_caller]
+    pub fn search(&self, query: &str, args: &[&str]) -> Results {
+        let mut all = vec!["search", "--json", query];
+        all.extend(args);
+        let run = self.run(&all);
+        assert!(
+            run.code == 0 || run.code == 1,
+            "search {query:?} failed: {run:?}"
+        );
+        run.json()
+    }
+}
+
+/// What one run printed and returned.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    #[track_caller]
+    pub fn json(&self) -> Results {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("bad JSON ({e}): {}", self.stdout))
+    }
+
+    /// Asserts exit 2 and exactly this one-line error on stderr, and nothing on stdout.
+    #[track_caller]
+    pub fn assert_error(&self, message: &str) {
+        assert_eq!(self.code, 2, "{self:?}");
+        assert_eq!(self.stderr, format!("medsearch: error: {message}\n"));
+        assert_eq!(self.stdout, "");
+        assert!(!self.stderr.contains("panicked") && !self.stderr.contains("backtrace"));
+    }
+}
+
+/// The `--json` contract, deserialized strictly: an unknown or missing field fails the test.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Results {
+    pub query: String,
+    pub total_hits: usize,
+    pub hits: Vec<Hit>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hit {
+    pub rank: usize,
+    pub score: f64,
+    pub id: String,
+    pub doc: String,
+    pub doc_title: String,
+    pub kind: String,
+    pub heading: String,
+    pub anchor: String,
+    pub path: String,
+    pub line: u64,
+    pub breadcrumbs: Vec<String>,
+    pub snippet: String,
+    pub highlights: Vec<[usize; 2]>,
+    pub reference: Option<serde_json::Map<String, serde_json::Value>>,
+    pub reviewer: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl Hit {
+    /// The highlighted pieces of the snippet.
+    pub fn marked(&self) -> Vec<&str> {
+        self.highlights
+            .iter()
+            .map(|[a, b]| &self.snippet[*a..*b])
+            .collect()
+    }
+}
+
+impl Results {
+    pub fn anchors(&self) -> Vec<&str> {
+        self.hits.iter().map(|h| h.anchor.as_str()).collect()
+    }
+}
