@@ -200,7 +200,9 @@ fn hit(
         .get_first(f.citation)
         .and_then(|v| v.as_str())
         .and_then(|json| serde_json::from_str(json).ok());
-    let heading = citation.as_ref().map_or_else(|| text(f.heading), |c| c.label().to_string());
+    let heading = citation
+        .as_ref()
+        .map_or_else(|| text(f.heading), |c| c.label().to_string());
     let (reference, reviewer) = match citation {
         Some(Citation::Reference(r)) => (Some(r), None),
         Some(Citation::Reviewer(r)) => (None, Some(r)),
@@ -359,7 +361,9 @@ impl Compiler<'_> {
         // match `embol`): also take the stems of the prefix's likely completions.
         let stems: BTreeSet<String> = PREFIX_COMPLETIONS
             .iter()
-            .filter_map(|c| analysis::tokens(&mut self.stemmed, &format!("{}{c}", token.text)).pop())
+            .filter_map(|c| {
+                analysis::tokens(&mut self.stemmed, &format!("{}{c}", token.text)).pop()
+            })
             .map(|t| t.text)
             .collect();
         let mut per_field = Vec::new();
