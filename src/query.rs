@@ -90,11 +90,28 @@ enum Tok {
 
 /// Parses a query. Positions in errors are 1-based character positions.
 pub fn parse(query: &str) -> Result<Node> {
+    if let Some((i, _)) = query.char_indices().nth(MAX_QUERY_CHARS) {
+        let message = format!("the query is longer than {MAX_QUERY_CHARS} characters");
+        return Err(err(&message, query[..i].chars().count() + 1));
+    }
     let toks = lex(query)?;
     if toks.is_empty() {
         return Err(err("nothing to search: the query is empty", 1));
     }
-    let mut p = Parser { toks, at: 0 };
+    let terms = toks
+        .iter()
+        .filter(|(t, _)| matches!(t, Tok::Word(_) | Tok::Phrase(_)));
+    if let Some((_, pos)) = terms.clone().nth(MAX_QUERY_TERMS) {
+        return Err(err(
+            &format!("the query has more than {MAX_QUERY_TERMS} terms"),
+            *pos,
+        ));
+    }
+    let mut p = Parser {
+        toks,
+        at: 0,
+        depth: 0,
+    };
     let node = p.or()?;
     if let Some((tok, pos)) = p.toks.get(p.at) {
         let what = match tok {
@@ -105,6 +122,13 @@ pub fn parse(query: &str) -> Result<Node> {
     }
     Ok(node)
 }
+
+/// Longest query accepted, in characters.
+pub const MAX_QUERY_CHARS: usize = 10_000;
+/// Most words and phrases in one query.
+pub const MAX_QUERY_TERMS: usize = 1_000;
+/// Deepest nesting of parentheses.
+pub const MAX_DEPTH: usize = 32;
 
 fn err(message: &str, position: usize) -> Error {
     Error::Query {
@@ -166,6 +190,7 @@ fn lex(query: &str) -> Result<Vec<(Tok, usize)>> {
 struct Parser {
     toks: Vec<(Tok, usize)>,
     at: usize,
+    depth: usize,
 }
 
 impl Parser {
@@ -274,7 +299,15 @@ impl Parser {
                 if self.peek() == Some(&Tok::Close) {
                     return Err(err("empty parentheses", pos));
                 }
+                self.depth += 1;
+                if self.depth > MAX_DEPTH {
+                    return Err(err(
+                        &format!("parentheses nest deeper than {MAX_DEPTH}"),
+                        pos,
+                    ));
+                }
                 let inner = self.or()?;
+                self.depth -= 1;
                 if self.peek() != Some(&Tok::Close) {
                     return Err(err("unbalanced parenthesis: this '(' is never closed", pos));
                 }
@@ -537,6 +570,26 @@ mod tests {
             error("heading:"),
             "invalid query: expected a word or phrase after 'heading:' at position 1"
         );
+    }
+
+    #[test]
+    fn limits_are_errors_not_crashes() {
+        let deep = format!("{}a{}", "(".repeat(100_000 / 2), ")".repeat(100_000 / 2));
+        assert_eq!(
+            error(&deep),
+            "invalid query: the query is longer than 10000 characters at position 10001"
+        );
+        let nested = format!("{}a{}", "(".repeat(40), ")".repeat(40));
+        assert_eq!(
+            error(&nested),
+            "invalid query: parentheses nest deeper than 32 at position 33"
+        );
+        let many = "w ".repeat(1_001);
+        assert_eq!(
+            error(&many),
+            "invalid query: the query has more than 1000 terms at position 2001"
+        );
+        assert!(parse(&"w ".repeat(1_000)).is_ok());
     }
 
     #[test]
