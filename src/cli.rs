@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::error::{Error, Result};
+use crate::eval::{self, EvalOptions};
 use crate::index::{self, BuildReport};
 use crate::output::{self, Style};
 use crate::parse::RecordKind;
@@ -32,6 +33,8 @@ enum Command {
     },
     /// Search the index; builds it first if there is none.
     Search(SearchArgs),
+    /// Run a batch of queries against relevance judgments and report metrics.
+    Eval(EvalArgs),
 }
 
 #[derive(Debug, Args)]
@@ -65,6 +68,68 @@ struct SearchArgs {
     color: ColorArg,
     #[command(flatten)]
     location: Location,
+}
+
+#[derive(Debug, Args)]
+struct EvalArgs {
+    /// Queries: TSV (`id<TAB>query`, `#` comments) or BEIR JSONL (`{"_id": ..., "text": ...}`).
+    #[arg(long, value_name = "FILE")]
+    queries: PathBuf,
+    /// Judgments: TREC qrels (`qid iter docid rel`) or BEIR TSV (`query-id corpus-id score`).
+    /// An id with `#` judges a record (`doc#anchor`), any other a whole document.
+    #[arg(long, value_name = "FILE")]
+    qrels: PathBuf,
+    /// Rank cut for nDCG, MRR, P and Recall.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    k: u32,
+    /// Results retrieved per query (MAP and Recall@depth use them all).
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    depth: u32,
+    /// Write the ranking in TREC run format (`qid Q0 docid rank score medsearch`).
+    #[arg(long, value_name = "OUT")]
+    run: Option<PathBuf>,
+    /// Add one row per query.
+    #[arg(long)]
+    per_query: bool,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Exit with status 2 when judgments point at ids not in the index.
+    #[arg(long)]
+    strict: bool,
+    #[command(flatten)]
+    location: Location,
+}
+
+/// What an eval run looks like once the arguments are resolved.
+#[derive(Debug)]
+struct EvalSettings {
+    queries: PathBuf,
+    qrels: PathBuf,
+    options: EvalOptions,
+    run: Option<PathBuf>,
+    per_query: bool,
+    style: Style,
+    strict: bool,
+    location: Location,
+}
+
+impl EvalArgs {
+    fn resolve(self) -> EvalSettings {
+        EvalSettings {
+            queries: self.queries,
+            qrels: self.qrels,
+            options: EvalOptions {
+                k: self.k as usize,
+                depth: self.depth as usize,
+            },
+            run: self.run,
+            per_query: self.per_query,
+            style: if self.json { Style::Json } else { Style::Plain },
+            strict: self.strict,
+            location: self.location,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -112,6 +177,7 @@ impl SearchArgs {
                 limit: self.limit as usize,
                 kind,
                 corpus: self.location.corpus,
+                snippets: true,
             },
             index: self.location.index,
             style,
@@ -141,22 +207,8 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<Outcome> {
             Ok(Outcome::Found)
         }
         Command::Search(args) => {
-            let corpus = args.location.corpus.clone();
             let settings = args.resolve();
-            if !index::exists(&settings.index) {
-                if !corpus.is_dir() {
-                    return Err(Error::CorpusMissing(corpus));
-                }
-                eprintln!(
-                    "medsearch: no index at '{}' yet; building it from '{}'",
-                    settings.index.display(),
-                    corpus.display()
-                );
-                let report = build(&corpus, &settings.index)?;
-                eprintln!("medsearch: {}", summary(&report, &settings.index));
-            }
-            let searchable = index::open(&settings.index)?;
-            warn_if_stale(&searchable, &corpus, &settings.index);
+            let searchable = open_or_build(&settings.options.corpus, &settings.index)?;
             let results = search::search(&searchable, &settings.query, &settings.options)?;
             output::results(&mut out, &results, settings.style).map_err(stdout_error)?;
             Ok(if results.hits.is_empty() {
@@ -165,7 +217,49 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<Outcome> {
                 Outcome::Found
             })
         }
+        Command::Eval(args) => {
+            let s = args.resolve();
+            let queries = eval::read_queries(&s.queries)?;
+            let qrels = eval::read_qrels(&s.qrels)?;
+            let searchable = open_or_build(&s.location.corpus, &s.location.index)?;
+            let (report, runs) = eval::evaluate(&searchable, &queries, &qrels, &s.options)?;
+            for q in &report.per_query {
+                if let Some(error) = &q.error {
+                    eprintln!(
+                        "medsearch: warning: query {} scored 0: {error}",
+                        output::clean(&q.id)
+                    );
+                }
+            }
+            if let Some(path) = &s.run {
+                eval::write_run(path, &runs)?;
+            }
+            output::eval_report(&mut out, &report, s.per_query, s.style).map_err(stdout_error)?;
+            if s.strict && !report.dangling.is_empty() {
+                return Err(Error::Dangling(report.dangling.len()));
+            }
+            Ok(Outcome::Found)
+        }
     }
+}
+
+/// Opens the index, building it first when there is none, and warns when it is stale.
+fn open_or_build(corpus: &Path, index_dir: &Path) -> Result<index::Searchable> {
+    if !index::exists(index_dir) {
+        if !corpus.is_dir() {
+            return Err(Error::CorpusMissing(corpus.to_path_buf()));
+        }
+        eprintln!(
+            "medsearch: no index at '{}' yet; building it from '{}'",
+            index_dir.display(),
+            corpus.display()
+        );
+        let report = build(corpus, index_dir)?;
+        eprintln!("medsearch: {}", summary(&report, index_dir));
+    }
+    let searchable = index::open(index_dir)?;
+    warn_if_stale(&searchable, corpus, index_dir);
+    Ok(searchable)
 }
 
 fn stdout_error(e: std::io::Error) -> Error {
@@ -197,7 +291,7 @@ fn summary(report: &BuildReport, index_dir: &Path) -> String {
         if m.skipped.is_empty() {
             String::new()
         } else {
-            format!(" ({} skipped)", plural(m.skipped.len(), "file"))
+            format!(" ({} skipped, see warnings)", m.skipped.len())
         },
     )
 }

@@ -4,7 +4,9 @@
 //! [`Format`] are documents. Hidden files and folders (name starting with `.`) and editor
 //! leftovers (`*~`, `*.swp`, `*.swo`, `#*#`) are ignored. Symbolic links are not followed, so
 //! nothing outside the corpus folder is read through one. A document that cannot be read, is not
-//! UTF-8, or holds no text is skipped with a reason; the others are indexed.
+//! UTF-8, or holds no text is skipped with a reason; the others are indexed. In a JSONL file,
+//! bad lines are skipped one by one. In a JSONL file,
+//! bad lines are skipped one by one.
 
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
@@ -83,18 +85,43 @@ pub fn scan(root: &Path) -> Result<(Vec<CorpusFile>, Vec<Skipped>)> {
     Ok((files, skipped))
 }
 
-/// Reads and parses one corpus file.
-pub fn load(root: &Path, file: &CorpusFile) -> Result<Document, Skipped> {
-    let skip = |reason: String| Skipped {
-        path: file.path.clone(),
-        reason,
+/// Reads and parses one corpus file into its documents (one, or one per line of a JSONL
+/// file). What could not be used goes to `skipped`: the whole file, or single JSONL lines.
+pub fn load(root: &Path, file: &CorpusFile, skipped: &mut Vec<Skipped>) -> Vec<Document> {
+    let mut skip = |reason: String| {
+        skipped.push(Skipped {
+            path: file.path.clone(),
+            reason,
+        });
+        Vec::new()
     };
     let abs: PathBuf = root.join(&file.path);
-    let bytes = std::fs::read(&abs).map_err(|e| skip(e.to_string()))?;
-    let text = std::str::from_utf8(&bytes)
-        .map_err(|e| skip(format!("not valid UTF-8 (byte {})", e.valid_up_to())))?;
-    let format = Format::of(&abs).ok_or_else(|| skip("unsupported file type".into()))?;
-    parse::parse_document(&file.path, format, text).ok_or_else(|| skip("no text to index".into()))
+    let bytes = match std::fs::read(&abs) {
+        Ok(bytes) => bytes,
+        Err(e) => return skip(e.to_string()),
+    };
+    let text = match std::str::from_utf8(&bytes) {
+        Ok(text) => text,
+        Err(e) => return skip(format!("not valid UTF-8 (byte {})", e.valid_up_to())),
+    };
+    let Some(format) = Format::of(&abs) else {
+        return skip("unsupported file type".into());
+    };
+    if format == Format::Jsonl {
+        let mut problems = Vec::new();
+        let docs = parse::jsonl::documents(&file.path, text, &mut problems);
+        for (line, reason) in problems {
+            skip(format!("line {line}: {reason}"));
+        }
+        if docs.is_empty() {
+            return skip("no documents in the file".into());
+        }
+        return docs;
+    }
+    match parse::parse_document(&file.path, format, text) {
+        Some(doc) => vec![doc],
+        None => skip("no text to index".into()),
+    }
 }
 
 fn ignored_name(name: &str) -> bool {

@@ -12,7 +12,7 @@ pub enum Error {
     CorpusMissing(PathBuf),
 
     /// The corpus folder exists but holds no document medsearch can index.
-    #[error("corpus folder '{}' holds no indexable documents (.txt, .md)", .0.display())]
+    #[error("corpus folder '{}' holds no indexable documents (.txt, .md, .jsonl)", .0.display())]
     CorpusEmpty(PathBuf),
 
     /// No index has been built at this location yet.
@@ -27,6 +27,21 @@ pub enum Error {
         /// What went wrong while opening it.
         reason: String,
     },
+
+    /// A line of an input file (queries, judgments) is malformed.
+    #[error("{}:{line}: {message}", .path.display())]
+    Input {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong with the line.
+        message: String,
+    },
+
+    /// `eval --strict` found judgments that point at ids not in the index.
+    #[error("{0} judgments point at ids not in the index (--strict)")]
+    Dangling(usize),
 
     /// The query could not be parsed.
     #[error("invalid query: {message} at position {position}")]

@@ -197,11 +197,7 @@ pub fn build(
 
     let documents: Vec<Document> = files
         .iter()
-        .filter_map(|f| {
-            corpus::load(corpus_dir, f)
-                .map_err(|s| skipped.push(s))
-                .ok()
-        })
+        .flat_map(|f| corpus::load(corpus_dir, f, &mut skipped))
         .collect();
     skipped.iter().for_each(&mut *warn);
     if documents.is_empty() {

@@ -22,6 +22,7 @@ pub mod analysis;
 pub mod cli;
 pub mod corpus;
 pub mod error;
+pub mod eval;
 pub mod index;
 pub mod output;
 pub mod parse;

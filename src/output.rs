@@ -8,6 +8,7 @@
 
 use std::io::{self, Write};
 
+use crate::eval::Report;
 use crate::parse::RecordKind;
 use crate::search::{Hit, Results};
 
@@ -45,7 +46,11 @@ pub fn results(out: &mut dyn Write, results: &Results, style: Style) -> io::Resu
             "{}. {}{}{}{kind} {}— {}{}",
             hit.rank,
             paint(BOLD),
-            clean(&hit.heading),
+            clean(if hit.heading.is_empty() {
+                &hit.doc
+            } else {
+                &hit.heading
+            }),
             paint(RESET),
             paint(DIM),
             clean(&hit.doc_title),
@@ -76,6 +81,88 @@ pub fn results(out: &mut dyn Write, results: &Results, style: Style) -> io::Resu
         results.total_hits,
         paint(RESET)
     )
+}
+
+/// Writes an evaluation report: the means, then optionally one row per query, then any
+/// dangling judgments.
+pub fn eval_report(
+    out: &mut dyn Write,
+    report: &Report,
+    per_query: bool,
+    style: Style,
+) -> io::Result<()> {
+    if style == Style::Json {
+        serde_json::to_writer(&mut *out, report)?;
+        return writeln!(out);
+    }
+    let (k, depth) = (report.k, report.depth);
+    writeln!(
+        out,
+        "{} queries ({} judged), k = {k}, depth = {depth}",
+        report.queries, report.judged
+    )?;
+    let m = &report.metrics;
+    let rows = [
+        (format!("nDCG@{k}"), m.ndcg),
+        ("MAP".to_string(), m.map),
+        (format!("MRR@{k}"), m.mrr),
+        (format!("P@{k}"), m.precision),
+        (format!("Recall@{k}"), m.recall),
+        (format!("Recall@{depth}"), m.recall_depth),
+    ];
+    for (name, value) in rows {
+        writeln!(out, "  {name:<14}{value:.4}")?;
+    }
+    if per_query {
+        writeln!(out)?;
+        let head = [
+            "query",
+            &format!("nDCG@{k}"),
+            "AP",
+            &format!("RR@{k}"),
+            &format!("P@{k}"),
+            &format!("R@{k}"),
+            &format!("R@{depth}"),
+            "found",
+        ];
+        writeln!(
+            out,
+            "{:<12}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}{:>7}  text",
+            head[0], head[1], head[2], head[3], head[4], head[5], head[6], head[7]
+        )?;
+        for q in &report.per_query {
+            let m = &q.metrics;
+            let note = match (&q.error, q.judged) {
+                (Some(_), _) => " (failed)",
+                (None, false) => " (not judged)",
+                _ => "",
+            };
+            writeln!(
+                out,
+                "{:<12}{:>9.4}{:>9.4}{:>9.4}{:>9.4}{:>9.4}{:>9.4}{:>7}  {}{note}",
+                clean(&q.id),
+                m.ndcg,
+                m.map,
+                m.mrr,
+                m.precision,
+                m.recall,
+                m.recall_depth,
+                q.retrieved,
+                clean(&q.query)
+            )?;
+        }
+    }
+    if !report.dangling.is_empty() {
+        writeln!(
+            out,
+            "\n{} dangling judgments (ids not in the index):",
+            report.dangling.len()
+        )?;
+        for d in &report.dangling {
+            writeln!(out, "  query {}: {}", clean(&d.query), clean(&d.id))?;
+        }
+    }
+    Ok(())
 }
 
 /// The snippet with highlights wrapped in `on`/`off` (empty strings when plain).

@@ -78,7 +78,8 @@ pub enum Node {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Tok {
     Word(String),
-    Phrase(String),
+    /// A quoted phrase; `true` when it follows a `:` directly (`heading:"..."`).
+    Phrase(String, bool),
     Open,
     Close,
     Plus,
@@ -100,7 +101,7 @@ pub fn parse(query: &str) -> Result<Node> {
     }
     let terms = toks
         .iter()
-        .filter(|(t, _)| matches!(t, Tok::Word(_) | Tok::Phrase(_)));
+        .filter(|(t, _)| matches!(t, Tok::Word(_) | Tok::Phrase(..)));
     if let Some((_, pos)) = terms.clone().nth(MAX_QUERY_TERMS) {
         return Err(err(
             &format!("the query has more than {MAX_QUERY_TERMS} terms"),
@@ -160,7 +161,10 @@ fn lex(query: &str) -> Result<Vec<(Tok, usize)>> {
                     .iter()
                     .position(|&c| matches!(c, '"' | '“' | '”'))
                     .ok_or_else(|| err("unbalanced quote: this quote is never closed", pos))?;
-                toks.push((Tok::Phrase(chars[i + 1..i + 1 + end].iter().collect()), pos));
+                let text = chars[i + 1..i + 1 + end].iter().collect();
+                // A phrase right after `field:` belongs to the field.
+                let attached = i > 0 && chars[i - 1] == ':';
+                toks.push((Tok::Phrase(text, attached), pos));
                 i += end + 2;
             }
             '+' | '-' if at_word_start && chars.get(i + 1).is_some_and(|n| !n.is_whitespace()) => {
@@ -314,7 +318,7 @@ impl Parser {
                 self.at += 1;
                 Ok(inner)
             }
-            Some(Tok::Phrase(text)) => Ok(Node::Phrase {
+            Some(Tok::Phrase(text, _)) => Ok(Node::Phrase {
                 field: None,
                 text,
                 position: pos,
@@ -324,47 +328,43 @@ impl Parser {
         }
     }
 
+    /// A word, `field:word`, or `field:` followed directly by a phrase. A `name:` followed by
+    /// a space is text when `name` is not a field (`nutrition: needs`).
     fn word(&mut self, word: String, pos: usize) -> Result<Node> {
-        let field = match word.split_once(':') {
-            Some((name, _))
-                if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphabetic()) =>
-            {
-                let known = FieldName::NAMES
-                    .iter()
-                    .find(|(n, _)| *n == name.to_ascii_lowercase());
-                match known {
-                    Some(&(_, f)) => Some((f, name.len() + 1)),
-                    None => {
-                        return Err(err(
-                            &format!(
-                                "unknown field '{name}' (fields: heading, body, title, kind, doc)"
-                            ),
-                            pos,
-                        ));
-                    }
-                }
-            }
-            _ => None,
-        };
-        let Some((field, skip)) = field else {
+        let Some((name, value)) = word.split_once(':') else {
             return term(None, &word, pos);
         };
-        let value = &word[skip..];
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphabetic()) {
+            return term(None, &word, pos);
+        }
+        let known = FieldName::NAMES
+            .iter()
+            .find(|(n, _)| name.eq_ignore_ascii_case(n));
+        let phrase_follows = matches!(self.toks.get(self.at), Some((Tok::Phrase(_, true), _)));
+        let field = match known {
+            Some(&(_, field)) => field,
+            None if value.is_empty() && !phrase_follows => return term(None, &word, pos),
+            None => {
+                let message =
+                    format!("unknown field '{name}' (fields: heading, body, title, kind, doc)");
+                return Err(err(&message, pos));
+            }
+        };
         if !value.is_empty() {
             return term(Some(field), value, pos);
         }
-        // `field:"a phrase"`: the phrase is the next token.
         match self.toks.get(self.at) {
-            Some((Tok::Phrase(text), _)) if !field.is_filter() => {
+            Some((Tok::Phrase(text, true), _)) if !field.is_filter() => {
+                let text = text.clone();
                 self.at += 1;
                 Ok(Node::Phrase {
                     field: Some(field),
-                    text: text.clone(),
+                    text,
                     position: pos,
                 })
             }
             _ => Err(err(
-                &format!("expected a word or phrase after '{}'", &word[..skip]),
+                &format!("expected a word or phrase after '{name}:'"),
                 pos,
             )),
         }
@@ -498,6 +498,14 @@ mod tests {
             }
         );
         assert_eq!(tree("liver-directed"), t("liver-directed"));
+        // `name: text` with an unknown name is text, not a field.
+        assert_eq!(
+            tree("nutrition: needs"),
+            Node::Group(vec![
+                (Occur::Should, t("nutrition:")),
+                (Occur::Should, t("needs"))
+            ])
+        );
     }
 
     #[test]

@@ -60,6 +60,8 @@ pub struct SearchOptions {
     pub kind: Option<RecordKind>,
     /// The corpus folder as the user gave it; hit paths are joined to it.
     pub corpus: std::path::PathBuf,
+    /// Whether to make snippets (batch evaluation does not need them).
+    pub snippets: bool,
 }
 
 /// One ranked record.
@@ -154,8 +156,7 @@ pub fn search(s: &Searchable, query_text: &str, opts: &SearchOptions) -> Result<
             &s.fields,
             &doc,
             score,
-            &wanted,
-            &mut analyzer,
+            opts.snippets.then_some((&wanted[..], &mut analyzer)),
             &opts.corpus,
         ));
     }
@@ -181,8 +182,7 @@ fn hit(
     f: &Fields,
     doc: &TantivyDocument,
     score: f32,
-    wanted: &[Vec<String>],
-    analyzer: &mut TextAnalyzer,
+    snippets: Option<(&[Vec<String>], &mut TextAnalyzer)>,
     corpus: &Path,
 ) -> Hit {
     let text = |field: Field| {
@@ -216,7 +216,13 @@ fn hit(
     let Snippet {
         text: snippet,
         highlights,
-    } = snippet::snippet(&text(f.body), analyzer, wanted, budget);
+    } = match snippets {
+        Some((wanted, analyzer)) => snippet::snippet(&text(f.body), analyzer, wanted, budget),
+        None => Snippet {
+            text: String::new(),
+            highlights: Vec::new(),
+        },
+    };
     Hit {
         rank: 0,
         score: f64::from(score),

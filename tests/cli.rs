@@ -306,7 +306,7 @@ fn missing_or_empty_corpus_is_a_clear_error() {
     env.run(&["index", "--corpus", "nowhere"])
         .assert_error("corpus folder 'nowhere' does not exist (set it with --corpus DIR)");
     env.run(&["index"])
-        .assert_error("corpus folder 'corpus' holds no indexable documents (.txt, .md)");
+        .assert_error("corpus folder 'corpus' holds no indexable documents (.txt, .md, .jsonl)");
     assert!(!env.path("index").join("CURRENT").exists());
 }
 
@@ -346,7 +346,9 @@ fn undecodable_and_unreadable_files_are_skipped_with_a_warning() {
     assert!(
         run.stdout
             .starts_with(&format!("indexed {documents} document"))
-            && run.stdout.contains(&format!("({skipped} files skipped)")),
+            && run
+                .stdout
+                .contains(&format!("({skipped} skipped, see warnings)")),
         "{}",
         run.stdout
     );

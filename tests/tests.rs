@@ -1,5 +1,6 @@
 //! Integration tests: one binary, a small harness in `util`.
 
 mod cli;
+mod eval;
 mod parse;
 mod util;

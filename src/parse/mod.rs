@@ -9,6 +9,7 @@
 //! (a [`Citation`]: a reference or a reviewer). Anchors come from [`slug`]: our rule for `.txt`,
 //! GitHub's for `.md`, made unique per document.
 
+pub mod jsonl;
 pub mod markdown;
 pub mod reference;
 pub mod slug;
@@ -93,6 +94,8 @@ pub enum Format {
     Text,
     /// Markdown with ATX headings.
     Markdown,
+    /// One document per line (BEIR `corpus.jsonl`); see [`jsonl`].
+    Jsonl,
 }
 
 impl Format {
@@ -101,6 +104,7 @@ impl Format {
         match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
             "txt" => Some(Format::Text),
             "md" | "markdown" => Some(Format::Markdown),
+            "jsonl" => Some(Format::Jsonl),
             _ => None,
         }
     }
@@ -138,12 +142,14 @@ pub enum Block {
     },
 }
 
-/// Parses a file's text. `rel_path` is its path relative to the corpus root (`/`-separated).
-/// Returns `None` when the text holds nothing to index (no non-blank line).
+/// Parses a page (`.txt` or `.md`). `rel_path` is its path relative to the corpus root
+/// (`/`-separated). Returns `None` when the text holds nothing to index (no non-blank line), or
+/// for [`Format::Jsonl`], which holds many documents: see [`jsonl::documents`].
 pub fn parse_document(rel_path: &str, format: Format, text: &str) -> Option<Document> {
     let (page, slug_fn): (Page, fn(&str) -> String) = match format {
         Format::Text => (text::page(text)?, slug::slug),
         Format::Markdown => (markdown::page(text)?, slug::github_slug),
+        Format::Jsonl => return None,
     };
     let id = match rel_path.rsplit_once('.') {
         Some((stem, _)) if !stem.is_empty() && !stem.ends_with('/') => stem,
