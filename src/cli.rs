@@ -63,6 +63,9 @@ struct SearchArgs {
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
+    /// Read the query as plain words: no operators, quotes or fields.
+    #[arg(long)]
+    plain: bool,
     /// When to colour matches.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     color: ColorArg,
@@ -97,6 +100,9 @@ struct EvalArgs {
     /// Exit with status 2 when judgments point at ids not in the index.
     #[arg(long)]
     strict: bool,
+    /// Read queries as plain words: no operators, quotes or fields (natural-language queries).
+    #[arg(long)]
+    plain: bool,
     #[command(flatten)]
     location: Location,
 }
@@ -122,6 +128,7 @@ impl EvalArgs {
             options: EvalOptions {
                 k: self.k as usize,
                 depth: self.depth as usize,
+                plain: self.plain,
             },
             run: self.run,
             per_query: self.per_query,
@@ -178,6 +185,7 @@ impl SearchArgs {
                 kind,
                 corpus: self.location.corpus,
                 snippets: true,
+                plain: self.plain,
             },
             index: self.location.index,
             style,

@@ -89,6 +89,43 @@ enum Tok {
     Not,
 }
 
+/// Reads a query as plain words, with no syntax at all: every whitespace-separated word is an
+/// optional term (quotes, operators and `field:` are just text). For natural-language queries,
+/// such as those of test collections.
+pub fn parse_plain(query: &str) -> Result<Node> {
+    let words: Vec<(usize, &str)> = query
+        .split_whitespace()
+        .map(|w| {
+            (
+                query[..w.as_ptr() as usize - query.as_ptr() as usize]
+                    .chars()
+                    .count()
+                    + 1,
+                w,
+            )
+        })
+        .collect();
+    if words.is_empty() {
+        return Err(err("nothing to search: the query is empty", 1));
+    }
+    if let Some((pos, _)) = words.get(MAX_QUERY_TERMS) {
+        return Err(err(
+            &format!("the query has more than {MAX_QUERY_TERMS} terms"),
+            *pos,
+        ));
+    }
+    let terms = words.into_iter().map(|(position, w)| {
+        let node = Node::Term {
+            field: None,
+            text: w.to_string(),
+            prefix: false,
+            position,
+        };
+        (Occur::Should, node)
+    });
+    Ok(Node::Group(terms.collect()))
+}
+
 /// Parses a query. Positions in errors are 1-based character positions.
 pub fn parse(query: &str) -> Result<Node> {
     if let Some((i, _)) = query.char_indices().nth(MAX_QUERY_CHARS) {
@@ -598,6 +635,31 @@ mod tests {
             "invalid query: the query has more than 1000 terms at position 2001"
         );
         assert!(parse(&"w ".repeat(1_000)).is_ok());
+    }
+
+    #[test]
+    fn plain_queries_have_no_syntax() {
+        let words = |q: &str| match parse_plain(q).unwrap() {
+            Node::Group(c) => c
+                .into_iter()
+                .map(|(_, n)| match n {
+                    Node::Term { text, position, .. } => (text, position),
+                    other => panic!("{other:?}"),
+                })
+                .collect::<Vec<_>>(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            words("such: 1) bile \"duct"),
+            [
+                ("such:".into(), 1),
+                ("1)".into(), 7),
+                ("bile".into(), 10),
+                ("\"duct".into(), 15)
+            ]
+        );
+        assert_eq!(words("é  AND"), [("é".into(), 1), ("AND".into(), 4)]);
+        assert!(parse_plain("  ").is_err());
     }
 
     #[test]

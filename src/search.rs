@@ -62,6 +62,8 @@ pub struct SearchOptions {
     pub corpus: std::path::PathBuf,
     /// Whether to make snippets (batch evaluation does not need them).
     pub snippets: bool,
+    /// Read the query as plain words, without query syntax ([`query::parse_plain`]).
+    pub plain: bool,
 }
 
 /// One ranked record.
@@ -114,7 +116,11 @@ pub struct Results {
 
 /// Runs a query against an opened index.
 pub fn search(s: &Searchable, query_text: &str, opts: &SearchOptions) -> Result<Results> {
-    let tree = query::parse(query_text)?;
+    let tree = if opts.plain {
+        query::parse_plain(query_text)?
+    } else {
+        query::parse(query_text)?
+    };
     let searcher = s.reader.searcher();
     let mut compiler = Compiler {
         fields: s.fields,

@@ -33,6 +33,8 @@ pub struct EvalOptions {
     pub k: usize,
     /// How many results per query are retrieved (MAP and Recall@depth use them all).
     pub depth: usize,
+    /// Read queries as plain words, without query syntax.
+    pub plain: bool,
 }
 
 /// One query's outcome.
@@ -94,6 +96,7 @@ pub fn evaluate(
         kind: None,
         corpus: Default::default(),
         snippets: false,
+        plain: opts.plain,
     };
     let mut per_query = Vec::with_capacity(queries.len());
     let mut runs = Vec::with_capacity(queries.len());
