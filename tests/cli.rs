@@ -436,3 +436,14 @@ fn markdown_and_nested_folders_are_indexed() {
     assert_eq!(nested.hits[0].id, "guides/sub/nested#nested-guide");
     assert_eq!(env.search("doc:guides/sub/nested", &[]).total_hits, 1);
 }
+
+#[test]
+fn plain_mode_reads_any_text_as_words() {
+    let env = Env::material();
+    let run = env.run(&["search", "--plain", "--json", "--", "such: 1) \"blood supply -catheter"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let results = run.json();
+    assert_eq!(results.hits[0].anchor, "hepatic-arterial-embolization");
+    env.run(&["search", "--", "such: 1) \"blood"])
+        .assert_error("invalid query: unbalanced quote: this quote is never closed at position 10");
+}

@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""Ranking quality on the classic test collections, medsearch beside SQLite FTS5.
+
+    python3 scripts/beir_quality.py [--benchmarks ../shared/benchmarks]
+
+For each collection in the BEIR layout (corpus.jsonl, queries.jsonl, qrels/test.tsv): builds a
+medsearch index of the corpus, runs `medsearch eval --plain` (queries as plain words), and runs
+the same queries through SQLite FTS5 (Python's sqlite3, porter tokenizer, bm25() ranking, the
+query's words OR-ed). Both runs (top 1000) are scored by the same code, ir_measures
+(pytrec_eval), which the script installs with pip if needed; medsearch's own numbers are shown
+too and must agree. Prints a Markdown table for the README.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def ensure_ir_measures():
+    try:
+        import ir_measures  # noqa: F401
+    except ImportError:
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "ir-measures",
+                        "pytrec-eval-terrier"], check=True)
+
+
+def read_jsonl(path):
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def read_qrels(path):
+    qrels = {}
+    with open(path) as f:
+        for line in f:
+            fields = line.split()
+            if not fields or fields[0] == "query-id":
+                continue
+            qid, doc, grade = fields[0], fields[-2], int(fields[-1])
+            qrels.setdefault(qid, {})[doc] = grade
+    return qrels
+
+
+def fts5_run(corpus, queries, out, depth=1000):
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, title, text, "
+               "tokenize='porter unicode61')")
+    db.executemany("INSERT INTO docs VALUES (?, ?, ?)",
+                   [(str(d["_id"]), d.get("title", ""), d["text"]) for d in corpus])
+    with open(out, "w") as f:
+        for q in queries:
+            words = re.findall(r"\w+", q["text"].lower())
+            if not words:
+                continue
+            match = " OR ".join(f'"{w}"' for w in words)
+            rows = db.execute("SELECT id, bm25(docs) FROM docs WHERE docs MATCH ? "
+                              "ORDER BY bm25(docs) LIMIT ?", (match, depth)).fetchall()
+            for rank, (doc, score) in enumerate(rows, 1):
+                f.write(f"{q['_id']} Q0 {doc} {rank} {-score:.6f} fts5\n")
+
+
+def score(qrels, run_path):
+    import ir_measures
+    from ir_measures import AP, RR, nDCG
+    measures = [nDCG @ 10, AP @ 1000, RR @ 10]
+    run = list(ir_measures.read_trec_run(str(run_path)))
+    agg = ir_measures.calc_aggregate(measures, qrels, run)
+    return [agg[m] for m in measures]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--benchmarks", default=str(ROOT.parent / "shared" / "benchmarks"))
+    args = parser.parse_args()
+    ensure_ir_measures()
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    binary = ROOT / "target" / "release" / "medsearch"
+    rows = []
+    for name in ["med", "cranfield", "cisi"]:
+        coll = Path(args.benchmarks) / name
+        if not (coll / "corpus.jsonl").exists():
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp = Path(tmp)
+            (tmp / "corpus").mkdir()
+            shutil.copy(coll / "corpus.jsonl", tmp / "corpus" / "corpus.jsonl")
+            loc = ["--corpus", str(tmp / "corpus"), "--index", str(tmp / "index")]
+            subprocess.run([binary, "index", *loc], check=True, capture_output=True)
+            out = subprocess.run([binary, "eval", "--plain", "--json", "--queries",
+                                  coll / "queries.jsonl", "--qrels", coll / "qrels" / "test.tsv",
+                                  "--run", tmp / "medsearch.run", *loc],
+                                 check=True, capture_output=True, text=True)
+            own = json.loads(out.stdout)["metrics"]
+            qrels = read_qrels(coll / "qrels" / "test.tsv")
+            fts5_run(read_jsonl(coll / "corpus.jsonl"), read_jsonl(coll / "queries.jsonl"),
+                     tmp / "fts5.run")
+            ms = score(qrels, tmp / "medsearch.run")
+            fts = score(qrels, tmp / "fts5.run")
+            assert abs(ms[0] - own["ndcg"]) < 1e-4, (ms, own)
+            rows.append((name, ms, fts, own))
+    print(f"Measured {datetime.date.today()} on {platform.machine()} "
+          f"({os.cpu_count()} cores), SQLite {sqlite3.sqlite_version}; "
+          f"`python3 scripts/beir_quality.py`.\n")
+    print("| collection | system | nDCG@10 | MAP@1000 | MRR@10 |")
+    print("|---|---|---|---|---|")
+    for name, ms, fts, _ in rows:
+        print(f"| {name} | medsearch | {ms[0]:.4f} | {ms[1]:.4f} | {ms[2]:.4f} |")
+        print(f"| {name} | SQLite FTS5 bm25 | {fts[0]:.4f} | {fts[1]:.4f} | {fts[2]:.4f} |")
+
+
+if __name__ == "__main__":
+    main()
