@@ -11,10 +11,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::error::{Error, Result};
 use crate::eval::{self, EvalOptions};
-use crate::index::{self, BuildReport};
+use crate::index::{self, Mode, UpdateReport};
 use crate::output::{self, Style};
 use crate::parse::RecordKind;
 use crate::search::{self, SearchOptions};
+use crate::watch;
 
 /// Section-aware full-text search over patient-information pages.
 #[derive(Debug, Parser)]
@@ -26,11 +27,10 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Build the index from the corpus folder.
-    Index {
-        #[command(flatten)]
-        location: Location,
-    },
+    /// Bring the index up to date with the corpus (incrementally unless --full).
+    Index(IndexArgs),
+    /// Show the index: location, counts, size, build time, and whether it is stale.
+    Status(StatusArgs),
     /// Search the index; builds it first if there is none.
     Search(SearchArgs),
     /// Run a batch of queries against relevance judgments and report metrics.
@@ -38,8 +38,29 @@ enum Command {
 }
 
 #[derive(Debug, Args)]
+struct IndexArgs {
+    /// Rebuild everything instead of re-indexing only what changed.
+    #[arg(long)]
+    full: bool,
+    /// Keep running and re-index shortly after files in the corpus change (Ctrl-C stops).
+    #[arg(long)]
+    watch: bool,
+    #[command(flatten)]
+    location: Location,
+}
+
+#[derive(Debug, Args)]
+struct StatusArgs {
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    location: Location,
+}
+
+#[derive(Debug, Args)]
 struct Location {
-    /// Folder of documents (.txt, .md), searched recursively.
+    /// Folder of documents (.txt, .md, .jsonl), searched recursively.
     #[arg(long, env = "MEDSEARCH_CORPUS", default_value = "corpus")]
     corpus: PathBuf,
     /// Folder holding the index.
@@ -209,10 +230,40 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<Outcome> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match cli.command {
-        Command::Index { location } => {
-            let report = build(&location.corpus, &location.index)?;
-            writeln!(out, "{}", summary(&report, &location.index)).map_err(stdout_error)?;
+        Command::Index(args) => {
+            let (corpus, index_dir) = (&args.location.corpus, &args.location.index);
+            let mode = if args.full {
+                Mode::Full
+            } else {
+                Mode::Incremental
+            };
+            let report = update(corpus, index_dir, mode)?;
+            writeln!(out, "{}", update_line(&report)).map_err(stdout_error)?;
+            if args.watch {
+                drop(out);
+                watch::watch(corpus, index_dir, &mut || {
+                    update(corpus, index_dir, Mode::Incremental)
+                })?;
+            }
             Ok(Outcome::Found)
+        }
+        Command::Status(args) => {
+            let (corpus, index_dir) = (&args.location.corpus, &args.location.index);
+            let searchable = index::open(index_dir)?;
+            let differences = index::stale_files(&searchable.dir, corpus)?;
+            let status = output::Status {
+                index: index_dir,
+                corpus,
+                searchable: &searchable,
+                differences: &differences,
+            };
+            let style = if args.json { Style::Json } else { Style::Plain };
+            output::status(&mut out, &status, style).map_err(stdout_error)?;
+            Ok(if differences.is_empty() {
+                Outcome::Found
+            } else {
+                Outcome::NothingFound
+            })
         }
         Command::Search(args) => {
             let settings = args.resolve();
@@ -262,8 +313,8 @@ fn open_or_build(corpus: &Path, index_dir: &Path) -> Result<index::Searchable> {
             index_dir.display(),
             corpus.display()
         );
-        let report = build(corpus, index_dir)?;
-        eprintln!("medsearch: {}", summary(&report, index_dir));
+        let report = update(corpus, index_dir, Mode::Incremental)?;
+        eprintln!("medsearch: {}", update_line(&report));
     }
     let searchable = index::open(index_dir)?;
     warn_if_stale(&searchable, corpus, index_dir);
@@ -274,44 +325,58 @@ fn stdout_error(e: std::io::Error) -> Error {
     Error::io("<stdout>", e)
 }
 
-fn build(corpus: &Path, index_dir: &Path) -> Result<BuildReport> {
-    index::build(corpus, index_dir, &mut |skipped| {
+/// Runs an index update, warning on stderr about each file skipped.
+fn update(corpus: &Path, index_dir: &Path, mode: Mode) -> Result<UpdateReport> {
+    index::update(corpus, index_dir, mode, &mut |skipped| {
         let path = corpus.join(&skipped.path);
         eprintln!(
             "medsearch: warning: skipping {}: {}",
             output::clean(&path.display().to_string()),
-            skipped.reason
+            output::clean(&skipped.reason)
         );
     })
 }
 
-fn summary(report: &BuildReport, index_dir: &Path) -> String {
-    let m = &report.manifest;
+/// The one line an index update prints.
+pub fn update_line(report: &UpdateReport) -> String {
+    let s = &report.summary;
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let full = match &report.full {
+        Some(reason) => format!("rebuilt in full ({reason}): "),
+        None => String::new(),
+    };
+    let kept = match report.kept {
+        0 => String::new(),
+        n => format!(
+            "; kept the previous version of {} that could not be read",
+            plural(n, "file")
+        ),
+    };
     format!(
-        "indexed {}: {}, {}, {} in {:.2} s → {}{}",
-        plural(m.documents, "document"),
-        plural(m.sections, "section"),
-        plural(m.references, "reference"),
-        plural(m.reviewers, "reviewer"),
-        report.elapsed.as_secs_f64(),
-        index_dir.display(),
-        if m.skipped.is_empty() {
-            String::new()
-        } else {
-            format!(" ({} skipped, see warnings)", m.skipped.len())
-        },
+        "{full}added {}, changed {}, removed {}, unchanged {} documents; {}, {}, {} in the index; took {}{kept}",
+        report.added,
+        report.changed,
+        report.removed,
+        report.unchanged,
+        plural(s.sections, "section"),
+        plural(s.references, "reference"),
+        plural(s.reviewers, "reviewer"),
+        output::duration(report.elapsed),
     )
 }
 
 fn warn_if_stale(searchable: &index::Searchable, corpus: &Path, index_dir: &Path) {
-    let Ok(differ) = index::stale_files(searchable, corpus) else {
+    let Ok(differ) = index::stale_files(&searchable.dir, corpus) else {
         return;
     };
     if differ.is_empty() {
         return;
     }
-    let mut list: Vec<String> = differ.iter().take(3).map(|p| output::clean(p)).collect();
+    let mut list: Vec<String> = differ
+        .iter()
+        .take(3)
+        .map(|(p, _)| output::clean(p))
+        .collect();
     if differ.len() > 3 {
         list.push("…".into());
     }

@@ -5,10 +5,9 @@
 //! leftovers (`*~`, `*.swp`, `*.swo`, `#*#`) are ignored. Symbolic links are not followed, so
 //! nothing outside the corpus folder is read through one. A document that cannot be read, is not
 //! UTF-8, or holds no text is skipped with a reason; the others are indexed. In a JSONL file,
-//! bad lines are skipped one by one. In a JSONL file,
 //! bad lines are skipped one by one.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::UNIX_EPOCH;
 
 use serde::{Deserialize, Serialize};
@@ -24,7 +23,7 @@ pub struct CorpusFile {
     /// Size in bytes.
     pub size: u64,
     /// Modification time, nanoseconds since the Unix epoch.
-    pub mtime_ns: u128,
+    pub mtime_ns: u64,
 }
 
 /// A file that was not indexed, and why.
@@ -74,7 +73,7 @@ pub fn scan(root: &Path) -> Result<(Vec<CorpusFile>, Vec<Skipped>)> {
                     .modified()
                     .ok()
                     .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-                    .map_or(0, |d| d.as_nanos()),
+                    .map_or(0, |d| d.as_nanos() as u64),
             }),
             Err(err) => skipped.push(Skipped {
                 path,
@@ -85,31 +84,31 @@ pub fn scan(root: &Path) -> Result<(Vec<CorpusFile>, Vec<Skipped>)> {
     Ok((files, skipped))
 }
 
-/// Reads and parses one corpus file into its documents (one, or one per line of a JSONL
-/// file). What could not be used goes to `skipped`: the whole file, or single JSONL lines.
-pub fn load(root: &Path, file: &CorpusFile, skipped: &mut Vec<Skipped>) -> Vec<Document> {
+/// Reads a corpus file's bytes; the error is the reason to give for skipping it.
+pub fn read(root: &Path, path: &str) -> std::result::Result<Vec<u8>, String> {
+    std::fs::read(root.join(path)).map_err(|e| e.to_string())
+}
+
+/// Parses a corpus file's bytes into its documents (one, or one per line of a JSONL file).
+/// What could not be used goes to `skipped`: the whole file, or single JSONL lines.
+pub fn parse(path: &str, bytes: &[u8], skipped: &mut Vec<Skipped>) -> Vec<Document> {
     let mut skip = |reason: String| {
         skipped.push(Skipped {
-            path: file.path.clone(),
+            path: path.to_string(),
             reason,
         });
         Vec::new()
     };
-    let abs: PathBuf = root.join(&file.path);
-    let bytes = match std::fs::read(&abs) {
-        Ok(bytes) => bytes,
-        Err(e) => return skip(e.to_string()),
-    };
-    let text = match std::str::from_utf8(&bytes) {
+    let text = match std::str::from_utf8(bytes) {
         Ok(text) => text,
         Err(e) => return skip(format!("not valid UTF-8 (byte {})", e.valid_up_to())),
     };
-    let Some(format) = Format::of(&abs) else {
+    let Some(format) = Format::of(Path::new(path)) else {
         return skip("unsupported file type".into());
     };
     if format == Format::Jsonl {
         let mut problems = Vec::new();
-        let docs = parse::jsonl::documents(&file.path, text, &mut problems);
+        let docs = parse::jsonl::documents(path, text, &mut problems);
         for (line, reason) in problems {
             skip(format!("line {line}: {reason}"));
         }
@@ -118,7 +117,7 @@ pub fn load(root: &Path, file: &CorpusFile, skipped: &mut Vec<Skipped>) -> Vec<D
         }
         return docs;
     }
-    match parse::parse_document(&file.path, format, text) {
+    match parse::parse_document(path, format, text) {
         Some(doc) => vec![doc],
         None => skip("no text to index".into()),
     }

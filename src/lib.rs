@@ -29,5 +29,6 @@ pub mod parse;
 pub mod query;
 pub mod search;
 pub mod snippet;
+pub mod watch;
 
 pub use error::{Error, Result};

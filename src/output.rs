@@ -7,6 +7,13 @@
 //! replaced with `�`. JSON is one object per run, built with serde, valid for any content.
 
 use std::io::{self, Write};
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::corpus::Skipped;
+use crate::index::{Difference, Searchable};
 
 use crate::eval::Report;
 use crate::parse::RecordKind;
@@ -163,6 +170,142 @@ pub fn eval_report(
         }
     }
     Ok(())
+}
+
+/// What `medsearch status` shows.
+pub struct Status<'a> {
+    /// The index folder as given.
+    pub index: &'a Path,
+    /// The corpus folder as given.
+    pub corpus: &'a Path,
+    /// The opened live generation.
+    pub searchable: &'a Searchable,
+    /// How the corpus differs from it.
+    pub differences: &'a [(String, Difference)],
+}
+
+#[derive(Serialize)]
+struct StatusJson<'a> {
+    index: &'a Path,
+    generation: String,
+    corpus: &'a Path,
+    built: String,
+    fingerprint: &'a str,
+    files: usize,
+    documents: usize,
+    sections: usize,
+    references: usize,
+    reviewers: usize,
+    size_bytes: u64,
+    skipped: &'a [Skipped],
+    stale: bool,
+    differences: Vec<Change<'a>>,
+}
+
+#[derive(Serialize)]
+struct Change<'a> {
+    path: &'a str,
+    change: Difference,
+}
+
+/// Writes the status of an index.
+pub fn status(out: &mut dyn Write, status: &Status, style: Style) -> io::Result<()> {
+    let s = &status.searchable.summary;
+    let built = std::time::UNIX_EPOCH + Duration::from_secs(s.built_unix);
+    let json = StatusJson {
+        index: status.index,
+        generation: status
+            .searchable
+            .dir
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+        corpus: status.corpus,
+        built: humantime::format_rfc3339_seconds(built).to_string(),
+        fingerprint: &s.fingerprint,
+        files: s.files,
+        documents: s.documents,
+        sections: s.sections,
+        references: s.references,
+        reviewers: s.reviewers,
+        size_bytes: dir_size(&status.searchable.dir),
+        skipped: &s.skipped,
+        stale: !status.differences.is_empty(),
+        differences: status
+            .differences
+            .iter()
+            .map(|(path, change)| Change {
+                path,
+                change: *change,
+            })
+            .collect(),
+    };
+    if style == Style::Json {
+        serde_json::to_writer(&mut *out, &json)?;
+        return writeln!(out);
+    }
+    writeln!(
+        out,
+        "index      {} ({})",
+        clean(&json.index.display().to_string()),
+        json.generation
+    )?;
+    writeln!(out, "built      {} by {}", json.built, json.fingerprint)?;
+    writeln!(
+        out,
+        "documents  {} from {} files{}",
+        json.documents,
+        json.files,
+        match json.skipped.len() {
+            0 => String::new(),
+            n => format!(" ({n} skipped)"),
+        }
+    )?;
+    writeln!(
+        out,
+        "records    {} sections, {} references, {} reviewers",
+        json.sections, json.references, json.reviewers
+    )?;
+    writeln!(
+        out,
+        "on disk    {:.1} MiB",
+        json.size_bytes as f64 / (1024.0 * 1024.0)
+    )?;
+    let corpus = clean(&json.corpus.display().to_string());
+    if json.differences.is_empty() {
+        return writeln!(out, "corpus     {corpus}: up to date");
+    }
+    let n = json.differences.len();
+    writeln!(
+        out,
+        "corpus     {corpus}: stale, {n} file{} differ (run `medsearch index`)",
+        if n == 1 { "" } else { "s" }
+    )?;
+    for c in &json.differences {
+        writeln!(out, "  {:<8} {}", c.change.as_str(), clean(c.path))?;
+    }
+    Ok(())
+}
+
+/// Total size of the files in a folder (not recursive: a generation is flat).
+fn dir_size(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter_map(|e| e.metadata().ok())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+/// A duration for people: `850 ms`, `2.41 s`.
+pub fn duration(d: Duration) -> String {
+    if d < Duration::from_secs(1) {
+        format!("{} ms", d.as_millis())
+    } else {
+        format!("{:.2} s", d.as_secs_f64())
+    }
 }
 
 /// The snippet with highlights wrapped in `on`/`off` (empty strings when plain).

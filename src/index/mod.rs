@@ -1,0 +1,275 @@
+//! The index on disk: schema, generations, opening, and staleness.
+//!
+//! Layout of an index folder:
+//! ```text
+//! index/
+//!   CURRENT        name of the live generation (written to a temp file, then renamed)
+//!   .lock          held by `medsearch index`, so two runs never interleave
+//!   gen-<t>-<pid>/ one complete tantivy index + medsearch.json + files.json (the manifest)
+//! ```
+//! Every change makes a new generation beside the live one ([`update()`]): from scratch for a
+//! full build, or as hard links to the live generation's immutable segment files plus the
+//! changes for an incremental one. `CURRENT` is switched by an atomic rename only once the new
+//! generation is complete, so a search always opens a whole index, old or new, and a failed or
+//! killed run leaves the previous one searchable; the next run removes what it left. medsearch
+//! only creates and removes `gen-*`, `CURRENT`, `CURRENT.tmp` and `.lock` inside the folder.
+
+pub mod manifest;
+pub mod update;
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use tantivy::schema::{
+    Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+};
+use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, doc};
+
+use crate::analysis::{self, ANALYZER};
+use crate::corpus::{self, CorpusFile};
+use crate::error::{Error, Result};
+use crate::parse::Document;
+use manifest::Summary;
+pub use update::{Mode, UpdateReport, update};
+
+const CURRENT: &str = "CURRENT";
+const LOCK: &str = ".lock";
+const GENERATION_PREFIX: &str = "gen-";
+
+/// The fields of the schema.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields {
+    /// `doc#anchor`, unique per record (raw, for deletes and exact look-ups).
+    pub id: Field,
+    /// The document id (raw; `doc:` queries).
+    pub doc: Field,
+    /// `section`, `reference` or `reviewer` (raw; `kind:` queries).
+    pub kind: Field,
+    /// The record's anchor (stored only).
+    pub anchor: Field,
+    /// The file path relative to the corpus root (raw: a changed file's records are deleted by it).
+    pub path: Field,
+    /// 1-based start line (stored only).
+    pub line: Field,
+    /// The document title (analyzed; `title:` queries).
+    pub title: Field,
+    /// The section heading (analyzed, boosted); empty for citations.
+    pub heading: Field,
+    /// The record's text (analyzed).
+    pub body: Field,
+    /// Headings above the record (stored only, one value each).
+    pub breadcrumbs: Field,
+    /// Parsed reference or reviewer fields as JSON (stored only).
+    pub citation: Field,
+}
+
+impl Fields {
+    /// The schema of a medsearch index.
+    pub fn schema() -> Schema {
+        let mut b = Schema::builder();
+        let text = TextOptions::default().set_stored().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(ANALYZER)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        );
+        b.add_text_field("id", STRING | STORED);
+        b.add_text_field("doc", STRING | STORED);
+        b.add_text_field("kind", STRING | STORED);
+        b.add_text_field("anchor", STORED);
+        b.add_text_field("path", STRING | STORED);
+        b.add_u64_field("line", STORED | INDEXED);
+        b.add_text_field("title", text.clone());
+        b.add_text_field("heading", text.clone());
+        b.add_text_field("body", text);
+        b.add_text_field("breadcrumbs", STORED);
+        b.add_text_field("citation", STORED);
+        b.build()
+    }
+
+    /// Looks the fields up in a schema; fails on an index made with another schema.
+    pub fn from_schema(schema: &Schema) -> std::result::Result<Fields, String> {
+        let f = |name: &str| {
+            schema
+                .get_field(name)
+                .map_err(|_| format!("field '{name}' missing"))
+        };
+        Ok(Fields {
+            id: f("id")?,
+            doc: f("doc")?,
+            kind: f("kind")?,
+            anchor: f("anchor")?,
+            path: f("path")?,
+            line: f("line")?,
+            title: f("title")?,
+            heading: f("heading")?,
+            body: f("body")?,
+            breadcrumbs: f("breadcrumbs")?,
+            citation: f("citation")?,
+        })
+    }
+
+    /// The tantivy documents of a parsed document's records.
+    pub fn document(&self, doc: &Document) -> Vec<TantivyDocument> {
+        doc.records
+            .iter()
+            .map(|r| {
+                let mut d = doc!(
+                    self.id => format!("{}#{}", doc.id, r.anchor),
+                    self.doc => doc.id.clone(),
+                    self.kind => r.kind.as_str(),
+                    self.anchor => r.anchor.clone(),
+                    self.path => doc.path.clone(),
+                    self.line => r.line as u64,
+                    self.title => doc.title.clone(),
+                    self.body => r.body.clone(),
+                );
+                // A citation's label (its title or name) is part of its body already: indexing
+                // it as a heading too would count it twice. Search reads it from `citation`.
+                if r.citation.is_none() {
+                    d.add_text(self.heading, &r.heading);
+                }
+                for crumb in &r.breadcrumbs {
+                    d.add_text(self.breadcrumbs, crumb);
+                }
+                if let Some(c) = &r.citation {
+                    d.add_text(
+                        self.citation,
+                        serde_json::to_string(c).expect("citations serialize"),
+                    );
+                }
+                d
+            })
+            .collect()
+    }
+}
+
+/// An opened index, ready to search.
+pub struct Searchable {
+    /// The tantivy index of the live generation.
+    pub index: Index,
+    /// A reader on it.
+    pub reader: IndexReader,
+    /// Its fields.
+    pub fields: Fields,
+    /// Totals of the generation.
+    pub summary: Summary,
+    /// The generation's folder.
+    pub dir: PathBuf,
+}
+
+/// Whether an index has been built at this location.
+pub fn exists(index_dir: &Path) -> bool {
+    index_dir.join(CURRENT).is_file()
+}
+
+/// Opens the live generation of an index folder.
+pub fn open(index_dir: &Path) -> Result<Searchable> {
+    if !exists(index_dir) {
+        return Err(Error::IndexMissing(index_dir.to_path_buf()));
+    }
+    // A run of `index` may switch CURRENT and remove the old generation between our reads.
+    let mut attempt = 0;
+    loop {
+        match open_current(index_dir) {
+            Ok(s) => return Ok(s),
+            Err(_) if attempt < 5 => attempt += 1,
+            Err(reason) => {
+                return Err(Error::IndexCorrupt {
+                    path: index_dir.to_path_buf(),
+                    reason,
+                });
+            }
+        }
+    }
+}
+
+/// The live generation's folder, from `CURRENT`.
+pub fn current_generation(index_dir: &Path) -> std::result::Result<PathBuf, String> {
+    let current =
+        fs::read_to_string(index_dir.join(CURRENT)).map_err(|e| format!("{CURRENT}: {e}"))?;
+    let generation = current.trim();
+    if !generation.starts_with(GENERATION_PREFIX) || generation.contains(['/', '\\']) {
+        return Err(format!("{CURRENT} names '{generation}', not a generation"));
+    }
+    Ok(index_dir.join(generation))
+}
+
+fn open_current(index_dir: &Path) -> std::result::Result<Searchable, String> {
+    let dir = current_generation(index_dir)?;
+    let summary = manifest::read_summary(&dir)?;
+    if summary.fingerprint != manifest::fingerprint() {
+        return Err(format!(
+            "built by {}, this is {}",
+            summary.fingerprint,
+            manifest::fingerprint()
+        ));
+    }
+    let index = Index::open_in_dir(&dir).map_err(|e| e.to_string())?;
+    analysis::register(&index);
+    let fields = Fields::from_schema(&index.schema())?;
+    let reader = index
+        .reader_builder()
+        .reload_policy(ReloadPolicy::Manual)
+        .try_into()
+        .map_err(|e: tantivy::TantivyError| e.to_string())?;
+    Ok(Searchable {
+        index,
+        reader,
+        fields,
+        summary,
+        dir,
+    })
+}
+
+/// How a corpus file differs from what the index holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Difference {
+    /// In the corpus, not in the index.
+    Added,
+    /// Size or modification time differ.
+    Changed,
+    /// In the index, no longer in the corpus.
+    Removed,
+}
+
+impl Difference {
+    /// The word shown to users.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Difference::Added => "added",
+            Difference::Changed => "changed",
+            Difference::Removed => "removed",
+        }
+    }
+}
+
+/// Corpus files that differ from what a generation was built from, by path. Compares sizes and
+/// modification times only (no file is read), so it is cheap enough for every search.
+pub fn stale_files(gen_dir: &Path, corpus_dir: &Path) -> Result<Vec<(String, Difference)>> {
+    let (now, _) = corpus::scan(corpus_dir)?;
+    let before = manifest::read_files(gen_dir).map_err(|reason| Error::IndexCorrupt {
+        path: gen_dir.to_path_buf(),
+        reason,
+    })?;
+    let mut before: HashMap<&str, &CorpusFile> = before
+        .iter()
+        .map(|e| (e.file.path.as_str(), &e.file))
+        .collect();
+    let mut differ = Vec::new();
+    for file in &now {
+        match before.remove(file.path.as_str()) {
+            None => differ.push((file.path.clone(), Difference::Added)),
+            Some(old) if old != file => differ.push((file.path.clone(), Difference::Changed)),
+            Some(_) => {}
+        }
+    }
+    differ.extend(
+        before
+            .into_keys()
+            .map(|p| (p.to_string(), Difference::Removed)),
+    );
+    differ.sort();
+    Ok(differ)
+}

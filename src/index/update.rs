@@ -1,0 +1,364 @@
+//! `medsearch index`: bring the index up to date with the corpus, incrementally or in full.
+//!
+//! An incremental run compares the corpus with the live generation's `files.json`. A file whose
+//! size and modification time are unchanged is not read. Otherwise it is read and hashed: the
+//! same hash means unchanged (only its recorded time is refreshed); a new hash means changed:
+//! all its old records are deleted (by path) and its new ones added. Files gone from the corpus
+//! lose all their records; a renamed file is a removal plus an addition. A file that cannot be
+//! read or parsed is reported and skipped; if an earlier version of it was indexed, that
+//! version's records are kept (and the next run tries the file again), so a bad save never
+//! makes a page vanish from search.
+//!
+//! Changes go into a new generation made of hard links to the live one's segment files (tantivy
+//! never rewrites a segment file) plus the new segments and deletes; `CURRENT` switches to it
+//! when it is complete. A full build (`--full`, no index yet, or an index whose fingerprint
+//! differs from this medsearch's) writes a generation from scratch. A run that finds nothing to
+//! change writes no generation.
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::Path;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use tantivy::{Index, TantivyDocument, Term};
+
+use super::manifest::{self, FileEntry, Summary};
+use super::{CURRENT, Fields, GENERATION_PREFIX, LOCK, current_generation, exists};
+use crate::analysis;
+use crate::corpus::{self, Skipped};
+use crate::error::{Error, Result};
+use crate::parse::{Document, RecordKind};
+
+/// Memory budget of the index writer, shared by its threads (the bound on its heap use).
+pub const WRITER_HEAP_BYTES: usize = 256 * 1024 * 1024;
+
+/// How to bring the index up to date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Re-index only what changed (a full build when there is no usable index).
+    Incremental,
+    /// Rebuild everything.
+    Full,
+}
+
+/// What a run did.
+#[derive(Debug)]
+pub struct UpdateReport {
+    /// Why the run rebuilt in full, if it did.
+    pub full: Option<String>,
+    /// Files indexed for the first time.
+    pub added: usize,
+    /// Files re-indexed because their content changed.
+    pub changed: usize,
+    /// Files whose records were removed.
+    pub removed: usize,
+    /// Files left as they were.
+    pub unchanged: usize,
+    /// Unreadable or unparsable files whose previous records were kept.
+    pub kept: usize,
+    /// Totals of the live generation after the run.
+    pub summary: Summary,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+/// A file's new manifest entry and the documents it parsed into.
+type Parsed = (FileEntry, Vec<Document>);
+
+/// Brings the index at `index_dir` up to date with `corpus_dir`. `warn` hears about every
+/// file (or JSONL line) skipped.
+pub fn update(
+    corpus_dir: &Path,
+    index_dir: &Path,
+    mode: Mode,
+    warn: &mut dyn FnMut(&Skipped),
+) -> Result<UpdateReport> {
+    let started = Instant::now();
+    let (files, mut skipped) = corpus::scan(corpus_dir)?;
+    fs::create_dir_all(index_dir).map_err(|e| Error::io(index_dir, e))?;
+    let _lock = lock(index_dir)?;
+    let live = current_generation(index_dir)
+        .ok()
+        .filter(|_| exists(index_dir));
+    remove_generations(index_dir, live.as_deref());
+
+    let previous = match (mode, &live) {
+        (Mode::Full, _) => Err("--full".to_string()),
+        (Mode::Incremental, None) => Err("no index yet".to_string()),
+        (Mode::Incremental, Some(dir)) => previous_state(dir),
+    };
+    let full = previous.as_ref().err().cloned();
+    let previous = previous.unwrap_or_default();
+    let mut old: HashMap<String, FileEntry> = previous
+        .iter()
+        .map(|e| (e.file.path.clone(), e.clone()))
+        .collect();
+
+    let mut report = Counts::default();
+    let mut entries = Vec::with_capacity(files.len());
+    let mut new_docs: Vec<Document> = Vec::new();
+    let mut delete: Vec<String> = Vec::new();
+    for file in files {
+        // An entry without documents is a file that was skipped: it is read again every run.
+        let prev = old.remove(&file.path).filter(|p| p.documents > 0);
+        if let Some(prev) = prev.as_ref().filter(|p| p.file == file) {
+            report.unchanged += 1;
+            entries.push(prev.clone());
+            continue;
+        }
+        match read_file(corpus_dir, file.clone(), &mut skipped) {
+            Some((entry, _)) if prev.as_ref().is_some_and(|p| p.hash == entry.hash) => {
+                report.unchanged += 1;
+                entries.push(FileEntry {
+                    file,
+                    ..prev.expect("checked")
+                });
+            }
+            Some((entry, docs)) => {
+                if prev.is_some() {
+                    report.changed += 1;
+                    delete.push(file.path);
+                } else {
+                    report.added += 1;
+                }
+                entries.push(entry);
+                new_docs.extend(docs);
+            }
+            // Unusable now: keep the previous version's records (and its entry, so the file
+            // still reads as changed and is tried again), or note it as skipped.
+            None => match prev {
+                Some(prev) => {
+                    report.kept += 1;
+                    entries.push(prev);
+                }
+                None => entries.push(FileEntry::skipped(file)),
+            },
+        }
+    }
+    report.removed = old.values().filter(|e| e.documents > 0).count();
+    delete.extend(
+        old.into_values()
+            .filter(|e| e.documents > 0)
+            .map(|e| e.file.path),
+    );
+    skipped.iter().for_each(&mut *warn);
+    if !entries.iter().any(|e| e.documents > 0) {
+        return Err(Error::CorpusEmpty(corpus_dir.to_path_buf()));
+    }
+
+    let summary = totals(&entries, skipped);
+    let nothing_to_do = full.is_none() && new_docs.is_empty() && delete.is_empty();
+    match (&live, nothing_to_do) {
+        (Some(live), true) => {
+            if entries != previous {
+                manifest::write_files(live, &entries)?;
+            }
+        }
+        _ => {
+            let base = live.as_deref().filter(|_| full.is_none());
+            write_generation(index_dir, base, &delete, &new_docs, &summary, &entries)?;
+        }
+    }
+    Ok(report.finish(full, summary, started.elapsed()))
+}
+
+#[derive(Default)]
+struct Counts {
+    added: usize,
+    changed: usize,
+    removed: usize,
+    unchanged: usize,
+    kept: usize,
+}
+
+impl Counts {
+    fn finish(self, full: Option<String>, summary: Summary, elapsed: Duration) -> UpdateReport {
+        UpdateReport {
+            full,
+            added: self.added,
+            changed: self.changed,
+            removed: self.removed,
+            unchanged: self.unchanged,
+            kept: self.kept,
+            summary,
+            elapsed,
+        }
+    }
+}
+
+/// The live generation's file list, or why it cannot be built upon.
+fn previous_state(gen_dir: &Path) -> std::result::Result<Vec<FileEntry>, String> {
+    let summary = manifest::read_summary(gen_dir).map_err(|e| format!("unreadable index ({e})"))?;
+    if summary.fingerprint != manifest::fingerprint() {
+        return Err(format!("index made by {}", summary.fingerprint));
+    }
+    manifest::read_files(gen_dir).map_err(|e| format!("unreadable index ({e})"))
+}
+
+/// Reads, hashes and parses one file; `None` (with the reason in `skipped`) when it yields
+/// nothing to index.
+fn read_file(root: &Path, file: corpus::CorpusFile, skipped: &mut Vec<Skipped>) -> Option<Parsed> {
+    let bytes = match corpus::read(root, &file.path) {
+        Ok(bytes) => bytes,
+        Err(reason) => {
+            skipped.push(Skipped {
+                path: file.path,
+                reason,
+            });
+            return None;
+        }
+    };
+    let docs = corpus::parse(&file.path, &bytes, skipped);
+    if docs.is_empty() {
+        return None;
+    }
+    let count = |kind| {
+        docs.iter()
+            .flat_map(|d| &d.records)
+            .filter(|r| r.kind == kind)
+            .count()
+    };
+    let entry = FileEntry {
+        hash: manifest::hash(&bytes),
+        documents: docs.len(),
+        sections: count(RecordKind::Section),
+        references: count(RecordKind::Reference),
+        reviewers: count(RecordKind::Reviewer),
+        file,
+    };
+    Some((entry, docs))
+}
+
+fn totals(entries: &[FileEntry], skipped: Vec<Skipped>) -> Summary {
+    let sum = |f: fn(&FileEntry) -> usize| entries.iter().map(f).sum();
+    Summary {
+        fingerprint: manifest::fingerprint(),
+        built_unix: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs(),
+        files: entries.iter().filter(|e| e.documents > 0).count(),
+        documents: sum(|e| e.documents),
+        sections: sum(|e| e.sections),
+        references: sum(|e| e.references),
+        reviewers: sum(|e| e.reviewers),
+        skipped,
+    }
+}
+
+/// Writes a new generation (from `base`'s segments when given, else from scratch) with the
+/// deletions and additions, then makes it live.
+fn write_generation(
+    index_dir: &Path,
+    base: Option<&Path>,
+    delete: &[String],
+    add: &[Document],
+    summary: &Summary,
+    entries: &[FileEntry],
+) -> Result<()> {
+    let name = format!(
+        "{GENERATION_PREFIX}{}-{}",
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos(),
+        std::process::id()
+    );
+    let dir = index_dir.join(&name);
+    fs::create_dir(&dir).map_err(|e| Error::io(&dir, e))?;
+    let index = match base {
+        Some(base) => {
+            link_segments(base, &dir)?;
+            Index::open_in_dir(&dir)?
+        }
+        None => Index::create_in_dir(&dir, Fields::schema())?,
+    };
+    analysis::register(&index);
+    let fields = Fields::from_schema(&index.schema()).map_err(|reason| Error::IndexCorrupt {
+        path: dir.clone(),
+        reason,
+    })?;
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    let mut writer =
+        index.writer_with_num_threads::<TantivyDocument>(threads, WRITER_HEAP_BYTES)?;
+    for path in delete {
+        writer.delete_term(Term::from_field_text(fields.path, path));
+    }
+    for doc in add {
+        for record in fields.document(doc) {
+            writer.add_document(record)?;
+        }
+    }
+    writer.commit()?;
+    writer.wait_merging_threads()?;
+    manifest::write(&dir, summary, entries)?;
+    switch_current(index_dir, &name)?;
+    remove_generations(index_dir, Some(&dir));
+    Ok(())
+}
+
+/// Fills a new generation folder with hard links to the base generation's tantivy files
+/// (copies where links are not possible). Our manifest files are written anew.
+fn link_segments(base: &Path, dir: &Path) -> Result<()> {
+    let entries = fs::read_dir(base).map_err(|e| Error::io(base, e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(base, e))?;
+        let name = entry.file_name();
+        let name_str = name.to_string_lossy();
+        let ours = name_str.starts_with("medsearch.json") || name_str.starts_with("files.json");
+        if ours || name_str.ends_with(".lock") || !entry.path().is_file() {
+            continue;
+        }
+        let target = dir.join(&name);
+        if fs::hard_link(entry.path(), &target).is_err() {
+            fs::copy(entry.path(), &target).map_err(|e| Error::io(&target, e))?;
+        }
+    }
+    Ok(())
+}
+
+/// Takes the index folder's lock, waiting (with a message) while another run holds it.
+fn lock(index_dir: &Path) -> Result<fs::File> {
+    let path = index_dir.join(LOCK);
+    let file = fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
+    if file.try_lock().is_err() {
+        eprintln!(
+            "medsearch: waiting for another `medsearch index` to finish with {}",
+            index_dir.display()
+        );
+        file.lock().map_err(|e| Error::io(&path, e))?;
+    }
+    Ok(file)
+}
+
+/// Points `CURRENT` at a generation: write a temp file, sync it, rename it over `CURRENT`.
+fn switch_current(index_dir: &Path, generation: &str) -> Result<()> {
+    let tmp = index_dir.join(format!("{CURRENT}.tmp"));
+    let write = || -> std::io::Result<()> {
+        use std::io::Write;
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(generation.as_bytes())?;
+        f.sync_all()?;
+        fs::rename(&tmp, index_dir.join(CURRENT))?;
+        fs::File::open(index_dir)?.sync_all()
+    };
+    write().map_err(|e| Error::io(&tmp, e))
+}
+
+/// Removes every `gen-*` folder but `keep` (best effort: a failure only leaves litter, which
+/// the next run removes).
+fn remove_generations(index_dir: &Path, keep: Option<&Path>) {
+    let keep = keep.and_then(Path::file_name);
+    let Ok(entries) = fs::read_dir(index_dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let ours = name.to_string_lossy().starts_with(GENERATION_PREFIX);
+        if ours && Some(name.as_os_str()) != keep && entry.path().is_dir() {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}

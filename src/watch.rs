@@ -1,0 +1,67 @@
+//! `medsearch index --watch`: re-index shortly after the corpus changes, until Ctrl-C.
+//!
+//! File-system events under the corpus folder are debounced (a burst of saves becomes one
+//! update, [`DEBOUNCE`] after the last event), then an incremental update runs and prints one
+//! line when it changed something. An update that fails prints its error and watching goes on.
+//! Ctrl-C ends the loop between updates; an update already running finishes first (and even a
+//! killed update leaves the previous index searchable).
+
+use std::path::Path;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use notify_debouncer_mini::notify::RecursiveMode;
+use notify_debouncer_mini::{DebounceEventResult, DebouncedEvent, new_debouncer};
+
+use crate::error::{Error, Result};
+use crate::index::UpdateReport;
+use crate::output;
+
+/// Quiet time after the last file-system event before an update runs.
+pub const DEBOUNCE: Duration = Duration::from_millis(300);
+
+enum Message {
+    Changed,
+    Stop,
+}
+
+/// Watches `corpus` and calls `update` after each burst of changes, printing its outcome.
+pub fn watch(
+    corpus: &Path,
+    index_dir: &Path,
+    update: &mut dyn FnMut() -> Result<UpdateReport>,
+) -> Result<()> {
+    let (tx, rx) = mpsc::channel();
+    let stop = tx.clone();
+    ctrlc::set_handler(move || {
+        let _ = stop.send(Message::Stop);
+    })
+    .map_err(|e| Error::io("<signal handler>", std::io::Error::other(e)))?;
+    // Events from our own index folder (when it lies inside the corpus) are not changes.
+    let index_abs = index_dir.canonicalize().ok();
+    let mut debouncer = new_debouncer(DEBOUNCE, move |events: DebounceEventResult| {
+        let outside_index =
+            |e: &DebouncedEvent| index_abs.as_ref().is_none_or(|i| !e.path.starts_with(i));
+        if events.is_ok_and(|events| events.iter().any(outside_index)) {
+            let _ = tx.send(Message::Changed);
+        }
+    })
+    .map_err(|e| Error::io(corpus, std::io::Error::other(e)))?;
+    debouncer
+        .watcher()
+        .watch(corpus, RecursiveMode::Recursive)
+        .map_err(|e| Error::io(corpus, std::io::Error::other(e)))?;
+    eprintln!(
+        "medsearch: watching {} for changes (Ctrl-C to stop)",
+        corpus.display()
+    );
+    while let Ok(Message::Changed) = rx.recv() {
+        match update() {
+            Ok(r) if r.added + r.changed + r.removed + r.kept == 0 => {}
+            Ok(report) => println!("{}", crate::cli::update_line(&report)),
+            Err(e) => eprintln!("medsearch: error: {}", output::clean(&e.to_string())),
+        }
+    }
+    eprintln!("medsearch: stopped watching");
+    Ok(())
+}
