@@ -3,4 +3,5 @@
 mod cli;
 mod eval;
 mod parse;
+mod rebuild;
 mod util;

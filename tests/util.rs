@@ -71,8 +71,8 @@ impl Env {
         self.run_with(args, &[])
     }
 
-    /// Runs with extra environment variables.
-    pub fn run_with(&self, args: &[&str], vars: &[(&str, &str)]) -> Run {
+    /// The command `medsearch ARGS` in the working folder, environment scrubbed.
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_medsearch"));
         cmd.args(args)
             .current_dir(self.dir.path())
@@ -81,6 +81,12 @@ impl Env {
             .env_remove("NO_COLOR")
             .env("RUST_BACKTRACE", "1")
             .stdin(Stdio::null());
+        cmd
+    }
+
+    /// Runs with extra environment variables.
+    pub fn run_with(&self, args: &[&str], vars: &[(&str, &str)]) -> Run {
+        let mut cmd = self.command(args);
         for (k, v) in vars {
             cmd.env(k, v);
         }
@@ -115,6 +121,29 @@ pub struct Run {
 }
 
 impl Run {
+    /// `[added, changed, removed, unchanged]` from the line `medsearch index` prints.
+    #[track_caller]
+    pub fn counts(&self) -> [usize; 4] {
+        assert_eq!(self.code, 0, "{self:?}");
+        let line = self.stdout.lines().last().unwrap_or("");
+        let mut counts = [usize::MAX; 4];
+        for (i, word) in ["added ", "changed ", "removed ", "unchanged "]
+            .iter()
+            .enumerate()
+        {
+            let at = line
+                .find(word)
+                .unwrap_or_else(|| panic!("no '{word}' in {line:?}"))
+                + word.len();
+            let digits: String = line[at..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            counts[i] = digits.parse().unwrap();
+        }
+        counts
+    }
+
     #[track_caller]
     pub fn json(&self) -> Results {
         serde_json::from_str(&self.stdout)

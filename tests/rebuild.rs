@@ -1,0 +1,383 @@
+//! Rebuilding after content updates: incremental, atomic, never losing the index.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::util::{Env, MATERIAL};
+
+const DOC: &str = "liver-directed-therapy-for-neuroendocrine-cancer";
+
+fn page(title: &str, word: &str) -> String {
+    format!(
+        "{title}\n\nIntro about {word} care.\n\nWhat to know\n\nThe {word} section has details.\n"
+    )
+}
+
+/// The generation folder currently live.
+fn live_generation(env: &Env) -> String {
+    std::fs::read_to_string(env.path("index/CURRENT")).unwrap()
+}
+
+fn generations(env: &Env) -> usize {
+    std::fs::read_dir(env.path("index"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("gen-")
+        })
+        .count()
+}
+
+#[test]
+fn add_change_delete_rename_and_no_change() {
+    let env = Env::material();
+    assert_eq!(env.run(&["index"]).counts(), [1, 0, 0, 0]);
+
+    env.write("guides/hydration.txt", page("Hydration", "hydration"));
+    assert_eq!(env.run(&["index"]).counts(), [1, 0, 0, 1]);
+    assert_eq!(
+        env.search("hydration", &[]).hits[0].id,
+        "guides/hydration#hydration"
+    );
+
+    // Change a word: the old word no longer finds the page, the new one does.
+    env.write("guides/hydration.txt", page("Hydration", "fluids"));
+    assert_eq!(env.run(&["index"]).counts(), [0, 1, 0, 1]);
+    assert_eq!(
+        env.search("hydration", &[])
+            .hits
+            .iter()
+            .filter(|h| h.snippet.contains("hydration"))
+            .count(),
+        0
+    );
+    assert_eq!(env.search("fluids", &[]).hits.len(), 2);
+
+    // No change: nothing is re-indexed and no generation is written.
+    let before = live_generation(&env);
+    assert_eq!(env.run(&["index"]).counts(), [0, 0, 0, 2]);
+    assert_eq!(live_generation(&env), before);
+
+    // Rename: a removal plus an addition; the old id is gone.
+    std::fs::rename(
+        env.path("corpus/guides/hydration.txt"),
+        env.path("corpus/drinking.txt"),
+    )
+    .unwrap();
+    assert_eq!(env.run(&["index"]).counts(), [1, 0, 1, 1]);
+    assert_eq!(env.search("doc:guides/hydration", &[]).total_hits, 0);
+    assert_eq!(env.search("fluids", &[]).hits[0].doc, "drinking");
+
+    // Delete: none of its records remain.
+    std::fs::remove_file(env.path("corpus/drinking.txt")).unwrap();
+    assert_eq!(env.run(&["index"]).counts(), [0, 0, 1, 1]);
+    assert_eq!(env.search("doc:drinking", &[]).total_hits, 0);
+    assert_eq!(env.search("fluids", &[]).total_hits, 0);
+    assert_eq!(env.search(&format!("doc:{DOC}"), &[]).total_hits, 20);
+    assert_eq!(generations(&env), 1);
+}
+
+#[test]
+fn a_touched_file_is_hashed_not_reindexed() {
+    let env = Env::material();
+    env.run(&["index"]);
+    let path = env.path("corpus").join(MATERIAL);
+    let content = std::fs::read(&path).unwrap();
+    std::thread::sleep(Duration::from_millis(20));
+    std::fs::write(&path, &content).unwrap();
+    let status = env.run(&["status"]);
+    assert_eq!(status.code, 1, "stale until re-indexed: {status:?}");
+    let before = live_generation(&env);
+    assert_eq!(env.run(&["index"]).counts(), [0, 0, 0, 1]);
+    assert_eq!(live_generation(&env), before);
+    assert_eq!(env.run(&["status"]).code, 0);
+}
+
+#[test]
+fn full_rebuild_and_its_report() {
+    let env = Env::material();
+    env.run(&["index"]);
+    let full = env.run(&["index", "--full"]);
+    assert!(full.stdout.starts_with("rebuilt in full (--full): added 1, changed 0, removed 0, unchanged 0 documents; 8 sections, 11 references, 1 reviewer in the index; took "), "{}", full.stdout);
+    assert_eq!(generations(&env), 1);
+    assert_eq!(
+        env.search("embolic", &[]).hits[0].anchor,
+        "hepatic-arterial-embolization"
+    );
+}
+
+#[test]
+fn an_index_from_another_version_is_rebuilt_in_full() {
+    let env = Env::material();
+    env.run(&["index"]);
+    let summary = env
+        .path("index")
+        .join(live_generation(&env))
+        .join("medsearch.json");
+    let text = std::fs::read_to_string(&summary).unwrap();
+    std::fs::write(
+        &summary,
+        text.replacen("\"fingerprint\":\"format ", "\"fingerprint\":\"format 0", 1),
+    )
+    .unwrap();
+    let search = env.run(&["search", "embolic"]);
+    assert_eq!(search.code, 2);
+    assert!(
+        search
+            .stderr
+            .contains("run `medsearch index --index index` to rebuild it"),
+        "{}",
+        search.stderr
+    );
+    let run = env.run(&["index"]);
+    assert!(
+        run.stdout
+            .starts_with("rebuilt in full (index made by format 0"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(env.run(&["search", "embolic"]).code, 0);
+}
+
+#[test]
+fn a_broken_version_keeps_the_previous_records() {
+    let env = Env::material();
+    env.write("diet.txt", page("Diet", "protein"));
+    env.run(&["index"]);
+    env.write("diet.txt", b"Diet\n\nNow \xff broken\n");
+    let run = env.run(&["index"]);
+    assert_eq!(run.counts(), [0, 0, 0, 1]);
+    assert!(
+        run.stdout
+            .ends_with("; kept the previous version of 1 file that could not be read\n"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        run.stderr,
+        "medsearch: warning: skipping corpus/diet.txt: not valid UTF-8 (byte 10)\n"
+    );
+    assert_eq!(env.search("protein", &[]).hits[0].doc, "diet");
+    let status = env.run(&["status"]);
+    assert_eq!(status.code, 1);
+    assert!(
+        status.stdout.contains("  changed  diet.txt\n"),
+        "{}",
+        status.stdout
+    );
+    // Fixed: indexed again as a change.
+    env.write("diet.txt", page("Diet", "fibre"));
+    assert_eq!(env.run(&["index"]).counts(), [0, 1, 0, 1]);
+    assert_eq!(env.search("protein", &[]).total_hits, 0);
+}
+
+#[test]
+fn a_file_never_readable_is_skipped_every_run_without_staleness() {
+    let env = Env::material();
+    env.write("bad.txt", b"\xff\xfe");
+    let first = env.run(&["index"]);
+    assert!(first.stderr.contains("skipping corpus/bad.txt"));
+    let second = env.run(&["index"]);
+    assert_eq!(second.counts(), [0, 0, 0, 1]);
+    assert!(second.stderr.contains("skipping corpus/bad.txt"));
+    assert_eq!(env.run(&["status"]).code, 0);
+    assert_eq!(env.run(&["search", "embolic"]).stderr, "");
+}
+
+#[test]
+fn status_text_and_json() {
+    let env = Env::material();
+    env.run(&["status"])
+        .assert_error("no index at 'index' (run `medsearch index` to build it)");
+    env.run(&["index"]);
+    let text = env.run(&["status"]);
+    assert_eq!(text.code, 0);
+    let lines: Vec<&str> = text.stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("index      index (gen-"),
+        "{}",
+        text.stdout
+    );
+    assert!(lines[1].starts_with("built      20") && lines[1].contains("by format "));
+    assert_eq!(lines[2], "documents  1 from 1 files");
+    assert_eq!(
+        lines[3],
+        "records    8 sections, 11 references, 1 reviewers"
+    );
+    assert!(lines[4].starts_with("on disk    ") && lines[4].ends_with(" MiB"));
+    assert_eq!(lines[5], "corpus     corpus: up to date");
+    env.write("new.txt", page("New", "sleep"));
+    let json = env.run(&["status", "--json"]);
+    assert_eq!(json.code, 1);
+    let value: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(value["stale"], true);
+    assert_eq!(
+        value["differences"],
+        serde_json::json!([{"path": "new.txt", "change": "added"}])
+    );
+    assert_eq!(value["sections"], 8);
+    assert!(value["size_bytes"].as_u64().unwrap() > 1000);
+}
+
+/// Writes `n` pages, each holding `word` and its own number.
+fn write_pages(env: &Env, n: usize, word: &str) {
+    for i in 0..n {
+        env.write(
+            &format!("p/{i:05}.txt"),
+            format!("Page {i}\n\nAll about {word} and item{i}.\n\nMore\n\nText {word} {i}.\n"),
+        );
+    }
+}
+
+#[test]
+fn searches_during_rebuilds_see_a_whole_index() {
+    let env = Env::empty();
+    const N: usize = 60;
+    write_pages(&env, N, "alpha");
+    env.run(&["index"]);
+    let done = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            for round in 0..8 {
+                let word = if round % 2 == 0 { "beta" } else { "alpha" };
+                write_pages(&env, N, word);
+                let mode = if round % 3 == 0 {
+                    "--full"
+                } else {
+                    "--corpus=corpus"
+                };
+                assert_eq!(env.run(&["index", mode]).code, 0);
+            }
+            done.store(true, Ordering::SeqCst);
+        });
+        let mut searches = 0;
+        while !done.load(Ordering::SeqCst) || searches < 5 {
+            let run = env.run(&["search", "--json", "--limit", "500", "alpha OR beta"]);
+            assert_eq!(run.code, 0, "a search failed during a rebuild: {run:?}");
+            let results = run.json();
+            // Every page, each record from one version: 2 records per page.
+            assert_eq!(results.total_hits, 2 * N);
+            let alpha = results
+                .hits
+                .iter()
+                .filter(|h| h.snippet.contains("alpha"))
+                .count();
+            assert!(
+                alpha == 0 || alpha == 2 * N,
+                "a mix of versions: {alpha} alpha of {}",
+                2 * N
+            );
+            searches += 1;
+        }
+    });
+}
+
+fn spawn(env: &Env, args: &[&str]) -> Child {
+    env.command(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn")
+}
+
+#[test]
+fn a_killed_rebuild_leaves_a_searchable_index_and_the_next_run_repairs_it() {
+    let env = Env::empty();
+    const N: usize = 3000;
+    write_pages(&env, N, "alpha");
+    env.run(&["index"]);
+    write_pages(&env, N, "beta");
+    for delay_ms in [5, 30, 100, 250, 500, 800] {
+        let mut child = spawn(&env, &["index", "--full"]);
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let run = env.run(&["search", "--json", "--limit", "1", "alpha OR beta"]);
+        assert_eq!(run.code, 0, "after a kill at {delay_ms} ms: {run:?}");
+        assert_eq!(run.json().total_hits, 2 * N);
+    }
+    let repaired = env.run(&["index"]);
+    assert_eq!(repaired.code, 0, "{repaired:?}");
+    assert_eq!(env.search("beta", &["--limit", "1"]).total_hits, 2 * N);
+    assert_eq!(env.search("alpha", &["--limit", "1"]).total_hits, 0);
+    assert_eq!(generations(&env), 1);
+}
+
+#[test]
+fn two_index_runs_at_once_take_turns() {
+    let env = Env::empty();
+    write_pages(&env, 800, "alpha");
+    let first = spawn(&env, &["index", "--full"]);
+    std::thread::sleep(Duration::from_millis(30));
+    let second = spawn(&env, &["index", "--full"]);
+    let (a, b) = (
+        first.wait_with_output().unwrap(),
+        second.wait_with_output().unwrap(),
+    );
+    assert!(a.status.success() && b.status.success(), "{a:?} {b:?}");
+    let stderr =
+        String::from_utf8_lossy(&a.stderr).to_string() + &String::from_utf8_lossy(&b.stderr);
+    assert!(
+        stderr.is_empty() || stderr.contains("waiting for another `medsearch index` to finish"),
+        "{stderr}"
+    );
+    assert_eq!(env.search("alpha", &["--limit", "1"]).total_hits, 1600);
+    assert_eq!(generations(&env), 1);
+}
+
+#[test]
+fn watch_reindexes_on_change_and_stops_on_ctrl_c() {
+    let env = Env::material();
+    let mut child = spawn(&env, &["index", "--watch"]);
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    let out_tx = tx.clone();
+    std::thread::spawn(move || {
+        stdout
+            .lines()
+            .map_while(Result::ok)
+            .for_each(|l| drop(out_tx.send(l)))
+    });
+    std::thread::spawn(move || {
+        stderr
+            .lines()
+            .map_while(Result::ok)
+            .for_each(|l| drop(tx.send(l)))
+    });
+    let wait_for = |needle: &str| {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = rx
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("no line with {needle:?}"));
+            if line.contains(needle) {
+                return line;
+            }
+        }
+    };
+    wait_for("watching corpus for changes");
+    env.write("sleep.txt", page("Sleep", "insomnia"));
+    let line = wait_for("added 1");
+    assert!(
+        line.starts_with("added 1, changed 0, removed 0, unchanged 1 documents;"),
+        "{line}"
+    );
+    assert_eq!(env.search("insomnia", &[]).hits[0].doc, "sleep");
+    let pid = child.id().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    wait_for("stopped watching");
+    assert!(child.wait().unwrap().success());
+}
