@@ -1,6 +1,6 @@
 //! The corpus folder: which files are documents, and reading them.
 //!
-//! Rules: the folder is walked recursively in name order; files whose extension names a
+//! Rules: the folder is walked recursively; files whose extension names a
 //! [`Format`] are documents. Hidden files and folders (name starting with `.`) and editor
 //! leftovers (`*~`, `*.swp`, `*.swo`, `#*#`) are ignored. Symbolic links are not followed, so
 //! nothing outside the corpus folder is read through one. A document that cannot be read, is not
@@ -35,21 +35,25 @@ pub struct Skipped {
     pub reason: String,
 }
 
-/// Lists the corpus's document files. Errors when the folder is missing; unreadable entries
-/// come back as [`Skipped`].
+/// Lists the corpus's document files, sorted by path. Errors when the folder is missing;
+/// unreadable entries come back as [`Skipped`]. The walk reads folders only; the files' sizes
+/// and times are then fetched on all cores (a stat costs microseconds, and a corpus can hold
+/// a hundred thousand files).
 pub fn scan(root: &Path) -> Result<(Vec<CorpusFile>, Vec<Skipped>)> {
     if !root.is_dir() {
         return Err(Error::CorpusMissing(root.to_path_buf()));
     }
-    let mut files = Vec::new();
+    let mut candidates = Vec::new();
     let mut skipped = Vec::new();
     let walker = walkdir::WalkDir::new(root)
-        .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || !ignored_name(&e.file_name().to_string_lossy()));
     for entry in walker {
-        let entry = match entry {
-            Ok(entry) => entry,
+        match entry {
+            Ok(e) if e.file_type().is_file() && Format::of(e.path()).is_some() => {
+                candidates.push((relative(root, e.path()), e.into_path()));
+            }
+            Ok(_) => {}
             Err(err) => {
                 let path = err
                     .path()
@@ -58,14 +62,33 @@ pub fn scan(root: &Path) -> Result<(Vec<CorpusFile>, Vec<Skipped>)> {
                     path: relative(root, &path),
                     reason: err.to_string(),
                 });
-                continue;
             }
-        };
-        if !entry.file_type().is_file() || Format::of(entry.path()).is_none() {
-            continue;
         }
-        let path = relative(root, entry.path());
-        match entry.metadata() {
+    }
+    candidates.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    let chunk = candidates.len().div_ceil(threads).max(1);
+    let stats: Vec<_> = std::thread::scope(|scope| {
+        let workers: Vec<_> = candidates
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|(_, abs)| std::fs::symlink_metadata(abs))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("stat thread"))
+            .collect()
+    });
+    let mut files = Vec::with_capacity(candidates.len());
+    for ((path, _), stat) in candidates.into_iter().zip(stats) {
+        match stat {
             Ok(meta) => files.push(CorpusFile {
                 path,
                 size: meta.len(),
@@ -73,7 +96,7 @@ pub fn scan(root: &Path) -> Result<(Vec<CorpusFile>, Vec<Skipped>)> {
                     .modified()
                     .ok()
                     .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-                    .map_or(0, |d| d.as_nanos() as u64),
+                    .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)),
             }),
             Err(err) => skipped.push(Skipped {
                 path,
@@ -131,12 +154,14 @@ fn ignored_name(name: &str) -> bool {
         || (name.starts_with('#') && name.ends_with('#'))
 }
 
+/// `path` relative to `root`, `/`-separated on every platform.
 fn relative(root: &Path, path: &Path) -> String {
-    let rel = path.strip_prefix(root).unwrap_or(path);
-    rel.components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
+    let rel = path.strip_prefix(root).unwrap_or(path).to_string_lossy();
+    if std::path::MAIN_SEPARATOR == '/' {
+        rel.into_owned()
+    } else {
+        rel.replace(std::path::MAIN_SEPARATOR, "/")
+    }
 }
 
 #[cfg(test)]

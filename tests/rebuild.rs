@@ -120,11 +120,13 @@ fn an_index_from_another_version_is_rebuilt_in_full() {
         .join(live_generation(&env))
         .join("medsearch.json");
     let text = std::fs::read_to_string(&summary).unwrap();
-    std::fs::write(
-        &summary,
-        text.replacen("\"fingerprint\":\"format ", "\"fingerprint\":\"format 0", 1),
-    )
-    .unwrap();
+    let older = text.replacen(
+        "\"fingerprint\": \"format ",
+        "\"fingerprint\": \"format 0",
+        1,
+    );
+    assert_ne!(older, text);
+    std::fs::write(&summary, older).unwrap();
     let search = env.run(&["search", "embolic"]);
     assert_eq!(search.code, 2);
     assert!(

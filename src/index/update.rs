@@ -32,6 +32,11 @@ use crate::parse::{Document, RecordKind};
 /// Memory budget of the index writer, shared by its threads (the bound on its heap use).
 pub const WRITER_HEAP_BYTES: usize = 256 * 1024 * 1024;
 
+/// Below this many documents to add, an update uses one writer thread and [`SMALL_HEAP_BYTES`].
+const SMALL_UPDATE: usize = 1000;
+/// The writer heap of a small update.
+const SMALL_HEAP_BYTES: usize = 32 * 1024 * 1024;
+
 /// How to bring the index up to date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -89,10 +94,8 @@ pub fn update(
     };
     let full = previous.as_ref().err().cloned();
     let previous = previous.unwrap_or_default();
-    let mut old: HashMap<String, FileEntry> = previous
-        .iter()
-        .map(|e| (e.file.path.clone(), e.clone()))
-        .collect();
+    let mut old: HashMap<&str, &FileEntry> =
+        previous.iter().map(|e| (e.file.path.as_str(), e)).collect();
 
     let mut report = Counts::default();
     let mut entries = Vec::with_capacity(files.len());
@@ -100,18 +103,18 @@ pub fn update(
     let mut delete: Vec<String> = Vec::new();
     for file in files {
         // An entry without documents is a file that was skipped: it is read again every run.
-        let prev = old.remove(&file.path).filter(|p| p.documents > 0);
-        if let Some(prev) = prev.as_ref().filter(|p| p.file == file) {
+        let prev = old.remove(file.path.as_str()).filter(|p| p.documents > 0);
+        if let Some(prev) = prev.filter(|p| p.file == file) {
             report.unchanged += 1;
             entries.push(prev.clone());
             continue;
         }
         match read_file(corpus_dir, file.clone(), &mut skipped) {
-            Some((entry, _)) if prev.as_ref().is_some_and(|p| p.hash == entry.hash) => {
+            Some((entry, _)) if prev.is_some_and(|p| p.hash == entry.hash) => {
                 report.unchanged += 1;
                 entries.push(FileEntry {
                     file,
-                    ..prev.expect("checked")
+                    ..prev.expect("checked").clone()
                 });
             }
             Some((entry, docs)) => {
@@ -129,7 +132,7 @@ pub fn update(
             None => match prev {
                 Some(prev) => {
                     report.kept += 1;
-                    entries.push(prev);
+                    entries.push(prev.clone());
                 }
                 None => entries.push(FileEntry::skipped(file)),
             },
@@ -139,7 +142,7 @@ pub fn update(
     delete.extend(
         old.into_values()
             .filter(|e| e.documents > 0)
-            .map(|e| e.file.path),
+            .map(|e| e.file.path.clone()),
     );
     skipped.iter().for_each(&mut *warn);
     if !entries.iter().any(|e| e.documents > 0) {
@@ -278,11 +281,19 @@ fn write_generation(
         path: dir.clone(),
         reason,
     })?;
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8);
-    let mut writer =
-        index.writer_with_num_threads::<TantivyDocument>(threads, WRITER_HEAP_BYTES)?;
+    // Small updates go faster on one thread with a small heap than on many with a large one.
+    let threads = match add.len() {
+        0..SMALL_UPDATE => 1,
+        _ => std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(8),
+    };
+    let heap = if threads == 1 {
+        SMALL_HEAP_BYTES
+    } else {
+        WRITER_HEAP_BYTES
+    };
+    let mut writer = index.writer_with_num_threads::<TantivyDocument>(threads, heap)?;
     for path in delete {
         writer.delete_term(Term::from_field_text(fields.path, path));
     }
@@ -307,7 +318,7 @@ fn link_segments(base: &Path, dir: &Path) -> Result<()> {
         let entry = entry.map_err(|e| Error::io(base, e))?;
         let name = entry.file_name();
         let name_str = name.to_string_lossy();
-        let ours = name_str.starts_with("medsearch.json") || name_str.starts_with("files.json");
+        let ours = name_str.starts_with("medsearch.") || name_str.starts_with("files.");
         if ours || name_str.ends_with(".lock") || !entry.path().is_file() {
             continue;
         }
