@@ -66,26 +66,7 @@ pub fn scan(root: &Path) -> Result<(Vec<CorpusFile>, Vec<Skipped>)> {
         }
     }
     candidates.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8);
-    let chunk = candidates.len().div_ceil(threads).max(1);
-    let stats: Vec<_> = std::thread::scope(|scope| {
-        let workers: Vec<_> = candidates
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|(_, abs)| std::fs::symlink_metadata(abs))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().expect("stat thread"))
-            .collect()
-    });
+    let stats = parallel_map(&candidates, |(_, abs)| std::fs::symlink_metadata(abs));
     let mut files = Vec::with_capacity(candidates.len());
     for ((path, _), stat) in candidates.into_iter().zip(stats) {
         match stat {
@@ -105,6 +86,28 @@ pub fn scan(root: &Path) -> Result<(Vec<CorpusFile>, Vec<Skipped>)> {
         }
     }
     Ok((files, skipped))
+}
+
+/// `f` applied to every item, on all cores (contiguous chunks, one thread each), in order.
+pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    if threads == 1 || items.len() < 2 {
+        return items.iter().map(f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<_>>()))
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("worker thread"))
+            .collect()
+    })
 }
 
 /// Reads a corpus file's bytes; the error is the reason to give for skipping it.

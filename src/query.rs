@@ -7,7 +7,7 @@
 //! seq     := clause+                          words side by side: each optional, ranked
 //! clause  := ("+" | "-" | "NOT") atom | atom  required / excluded
 //! atom    := "(" or ")" | "\"words\"" | word | word* | field ":" (word | word* | "\"words\"")
-//! field   := heading | body | title | kind | doc
+//! field   := heading | body | kind | doc
 //! ```
 //! `kind:` and `doc:` restrict the results (they are filters even without `+`). Everything here
 //! is syntax; what words mean (analysis, fields, boosts) is decided in [`crate::search`].
@@ -21,8 +21,6 @@ pub enum FieldName {
     Heading,
     /// Record text.
     Body,
-    /// Document title.
-    Title,
     /// Record kind: `section`, `reference`, `reviewer`.
     Kind,
     /// Document id.
@@ -30,10 +28,9 @@ pub enum FieldName {
 }
 
 impl FieldName {
-    const NAMES: [(&'static str, FieldName); 5] = [
+    const NAMES: [(&'static str, FieldName); 4] = [
         ("heading", FieldName::Heading),
         ("body", FieldName::Body),
-        ("title", FieldName::Title),
         ("kind", FieldName::Kind),
         ("doc", FieldName::Doc),
     ];
@@ -382,8 +379,7 @@ impl Parser {
             Some(&(_, field)) => field,
             None if value.is_empty() && !phrase_follows => return term(None, &word, pos),
             None => {
-                let message =
-                    format!("unknown field '{name}' (fields: heading, body, title, kind, doc)");
+                let message = format!("unknown field '{name}' (fields: heading, body, kind, doc)");
                 return Err(err(&message, pos));
             }
         };
@@ -527,9 +523,9 @@ mod tests {
             ])
         );
         assert_eq!(
-            tree("title:\"neuroendocrine cancer\""),
+            tree("heading:\"neuroendocrine cancer\""),
             Node::Phrase {
-                field: Some(FieldName::Title),
+                field: Some(FieldName::Heading),
                 text: "neuroendocrine cancer".into(),
                 position: 0
             }
@@ -589,7 +585,7 @@ mod tests {
         );
         assert_eq!(
             error("color:red"),
-            "invalid query: unknown field 'color' (fields: heading, body, title, kind, doc) at position 1"
+            "invalid query: unknown field 'color' (fields: heading, body, kind, doc) at position 1"
         );
         assert_eq!(
             error("a AND"),

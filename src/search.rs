@@ -294,7 +294,6 @@ impl Compiler<'_> {
                 (self.fields.body, 1.0),
             ],
             Some(FieldName::Heading) => vec![(self.fields.heading, 1.0)],
-            Some(FieldName::Title) => vec![(self.fields.title, 1.0)],
             Some(FieldName::Body | FieldName::Kind | FieldName::Doc) => {
                 vec![(self.fields.body, 1.0)]
             }

@@ -2,7 +2,7 @@
 //!
 //! One analyzer, registered under [`ANALYZER`] in every index by [`register`], turns text into
 //! terms: words by Unicode word boundaries ([`WordTokenizer`]), lowercased, folded to ASCII
-//! (`é` → `e`), English-stemmed (Porter 2), with very long tokens dropped. Stop words stay in the
+//! (`é` → `e`), English-stemmed (Porter 2, [`CachedStemmer`]), with very long tokens dropped. Stop words stay in the
 //! index, so phrases such as "side effects of" match; the query side weights them down instead
 //! ([`is_stop_word`]). Queries and snippets run the same analyzer, so a highlighted word is
 //! exactly a word that matched.
@@ -12,13 +12,13 @@
 //! assert_eq!(terms, ["tumour", "embol", "e", "g", "tace"]);
 //! ```
 
+mod stem;
 mod tokenizer;
 
 use tantivy::Index;
-use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, Stemmer, TextAnalyzer, Token,
-};
+use tantivy::tokenizer::{AsciiFoldingFilter, LowerCaser, RemoveLongFilter, TextAnalyzer, Token};
 
+pub use stem::CachedStemmer;
 pub use tokenizer::WordTokenizer;
 
 /// The name the analyzer is registered under in the index.
@@ -33,7 +33,7 @@ pub fn analyzer() -> TextAnalyzer {
         .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
-        .filter(Stemmer::new(Language::English))
+        .filter(CachedStemmer)
         .build()
 }
 

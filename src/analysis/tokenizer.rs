@@ -9,43 +9,66 @@
 //! the filters' job (see [`super::analyzer`]).
 
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
-use unicode_segmentation::UnicodeSegmentation;
+use unicode_segmentation::{UWordBoundIndices, UnicodeSegmentation};
 
 /// Splits text into words; see the module docs.
 #[derive(Clone, Default)]
 pub struct WordTokenizer;
 
-/// The tokens of one text, produced up front.
-pub struct WordTokenStream {
-    tokens: Vec<Token>,
-    next: usize,
+/// The words of one text, produced as they are read (one token buffer, reused).
+pub struct WordTokenStream<'a> {
+    words: UWordBoundIndices<'a>,
+    /// The rest of a dotted word still to split, with its offset.
+    pending: Option<(usize, &'a str)>,
+    token: Token,
 }
 
 impl Tokenizer for WordTokenizer {
-    type TokenStream<'a> = WordTokenStream;
+    type TokenStream<'a> = WordTokenStream<'a>;
 
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> WordTokenStream {
-        let mut tokens = Vec::new();
-        for (start, word) in text.split_word_bound_indices() {
-            if !word.chars().any(char::is_alphanumeric) {
-                continue;
-            }
-            let has_letter = word.chars().any(char::is_alphabetic);
-            let mut part_start = start;
-            for part in word.split(|c| c == '.' && has_letter) {
-                if let Some(text) = normalize(part) {
-                    tokens.push(Token {
-                        offset_from: part_start,
-                        offset_to: part_start + part.len(),
-                        position: tokens.len(),
-                        text,
-                        position_length: 1,
-                    });
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> WordTokenStream<'a> {
+        WordTokenStream {
+            words: text.split_word_bound_indices(),
+            pending: None,
+            token: Token::default(),
+        }
+    }
+}
+
+impl TokenStream for WordTokenStream<'_> {
+    fn advance(&mut self) -> bool {
+        loop {
+            let (start, word) = match self.pending.take() {
+                Some(rest) => rest,
+                None => match self.words.next() {
+                    Some((start, word)) if word.chars().any(char::is_alphanumeric) => (start, word),
+                    Some(_) => continue,
+                    None => return false,
+                },
+            };
+            // `www.example.org` splits at its periods; a number such as `2.2024` does not.
+            let piece = match word.find('.') {
+                Some(dot) if word.chars().any(char::is_alphabetic) => {
+                    self.pending = Some((start + dot + 1, &word[dot + 1..]));
+                    &word[..dot]
                 }
-                part_start += part.len() + 1;
+                _ => word,
+            };
+            if normalize(piece, &mut self.token.text) {
+                self.token.offset_from = start;
+                self.token.offset_to = start + piece.len();
+                self.token.position = self.token.position.wrapping_add(1);
+                return true;
             }
         }
-        WordTokenStream { tokens, next: 0 }
+    }
+
+    fn token(&self) -> &Token {
+        &self.token
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.token
     }
 }
 
@@ -53,40 +76,30 @@ fn is_apostrophe(c: char) -> bool {
     matches!(c, '\'' | '’' | '‘' | 'ʼ' | '`' | '´')
 }
 
-/// The token text of a word: apostrophe suffixes handled as the module docs say.
-fn normalize(word: &str) -> Option<String> {
-    let word: String = word
-        .chars()
-        .map(|c| if is_apostrophe(c) { '\'' } else { c })
-        .collect();
-    let word = word.trim_matches('\'');
-    let lower = word.to_lowercase();
-    let stem = if lower.ends_with("n't") {
-        word.to_string()
-    } else {
-        let cut = ["'s", "'re", "'ve", "'ll", "'d", "'m"]
-            .iter()
-            .find(|suffix| lower.ends_with(*suffix))
-            .map_or(word.len(), |suffix| word.len() - suffix.len());
-        word[..cut].to_string()
-    };
-    let text: String = stem.chars().filter(|&c| c != '\'').collect();
-    (!text.is_empty()).then_some(text)
-}
-
-impl TokenStream for WordTokenStream {
-    fn advance(&mut self) -> bool {
-        self.next += 1;
-        self.next <= self.tokens.len()
+/// Writes the token text of a word into `out` (apostrophe suffixes handled as the module docs
+/// say); false when nothing is left.
+fn normalize(word: &str, out: &mut String) -> bool {
+    out.clear();
+    if word.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        out.push_str(word);
+        return !out.is_empty();
     }
-
-    fn token(&self) -> &Token {
-        &self.tokens[self.next - 1]
+    let word = word.trim_matches(is_apostrophe);
+    let mut cut = word.len();
+    let suffix_at = word.rfind(is_apostrophe);
+    if let Some(at) = suffix_at {
+        let suffix = word[at..]
+            .chars()
+            .skip(1)
+            .collect::<String>()
+            .to_lowercase();
+        let negation = suffix == "t" && word[..at].to_lowercase().ends_with('n');
+        if !negation && matches!(suffix.as_str(), "s" | "re" | "ve" | "ll" | "d" | "m") {
+            cut = at;
+        }
     }
-
-    fn token_mut(&mut self) -> &mut Token {
-        &mut self.tokens[self.next - 1]
-    }
+    out.extend(word[..cut].chars().filter(|&c| !is_apostrophe(c)));
+    !out.is_empty()
 }
 
 #[cfg(test)]
@@ -94,6 +107,7 @@ mod tests {
     use super::*;
 
     fn tokens(text: &str) -> Vec<(String, usize, usize, usize)> {
+        // Positions count from 0 and offsets cover the written word.
         let mut tokenizer = WordTokenizer;
         let mut stream = tokenizer.token_stream(text);
         let mut out = Vec::new();

@@ -15,13 +15,12 @@
 pub mod formats;
 pub mod metrics;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
-use tantivy::Term;
 
 use crate::error::Result;
-use crate::index::Searchable;
+use crate::index::{self, Searchable};
 use crate::search::{self, Hit, SearchOptions};
 pub use formats::{Qrels, Query, RankedIds, read_qrels, read_queries, write_run};
 pub use metrics::Metrics;
@@ -137,7 +136,7 @@ pub fn evaluate(
         depth: opts.depth,
         metrics: Metrics::mean(&judged),
         per_query,
-        dangling: dangling(s, qrels, &asked),
+        dangling: dangling(s, qrels, &asked)?,
     };
     Ok((report, runs))
 }
@@ -170,19 +169,22 @@ fn ranking(hits: &[Hit], judgments: &BTreeMap<String, i32>) -> Vec<(String, f32,
 }
 
 /// Judgments of the asked queries whose ids the index does not hold.
-fn dangling(s: &Searchable, qrels: &Qrels, asked: &HashSet<&str>) -> Vec<Dangling> {
-    let searcher = s.reader.searcher();
+fn dangling(s: &Searchable, qrels: &Qrels, asked: &HashSet<&str>) -> Result<Vec<Dangling>> {
+    let mut anchors: HashMap<&str, HashSet<String>> = HashMap::new();
     let mut out = Vec::new();
     for (qid, judgments) in qrels.iter().filter(|(q, _)| asked.contains(q.as_str())) {
         for id in judgments.keys() {
-            let field = if id.contains('#') {
-                s.fields.id
-            } else {
-                s.fields.doc
+            let (doc, anchor) = id
+                .split_once('#')
+                .map_or((id.as_str(), None), |(d, a)| (d, Some(a)));
+            if !anchors.contains_key(doc) {
+                anchors.insert(doc, index::anchors_of(s, doc)?);
+            }
+            let known = &anchors[doc];
+            let present = match anchor {
+                Some(anchor) => known.contains(anchor),
+                None => !known.is_empty(),
             };
-            let present = searcher
-                .doc_freq(&Term::from_field_text(field, id))
-                .is_ok_and(|n| n > 0);
             if !present {
                 out.push(Dangling {
                     query: qid.clone(),
@@ -191,5 +193,5 @@ fn dangling(s: &Searchable, qrels: &Qrels, asked: &HashSet<&str>) -> Vec<Danglin
             }
         }
     }
-    out
+    Ok(out)
 }

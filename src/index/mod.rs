@@ -17,14 +17,17 @@
 pub mod manifest;
 pub mod update;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use tantivy::collector::DocSetCollector;
+use tantivy::query::TermQuery;
+use tantivy::schema::Value;
 use tantivy::schema::{
     Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
-use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, doc};
+use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term, doc};
 
 use crate::analysis::{self, ANALYZER};
 use crate::corpus::{self, CorpusFile};
@@ -40,7 +43,8 @@ const GENERATION_PREFIX: &str = "gen-";
 /// The fields of the schema.
 #[derive(Debug, Clone, Copy)]
 pub struct Fields {
-    /// `doc#anchor`, unique per record (raw, for deletes and exact look-ups).
+    /// `doc#anchor`, unique per record (stored only: a unique term per record would only
+    /// grow the term dictionary; look-ups go through `doc`, see [`anchors_of`]).
     pub id: Field,
     /// The document id (raw; `doc:` queries).
     pub doc: Field,
@@ -52,7 +56,7 @@ pub struct Fields {
     pub path: Field,
     /// 1-based start line (stored only).
     pub line: Field,
-    /// The document title (analyzed; `title:` queries).
+    /// The document title (stored only: the lead record's heading is the title, and is searched).
     pub title: Field,
     /// The section heading (analyzed, boosted); empty for citations.
     pub heading: Field,
@@ -73,13 +77,13 @@ impl Fields {
                 .set_tokenizer(ANALYZER)
                 .set_index_option(IndexRecordOption::WithFreqsAndPositions),
         );
-        b.add_text_field("id", STRING | STORED);
+        b.add_text_field("id", STORED);
         b.add_text_field("doc", STRING | STORED);
         b.add_text_field("kind", STRING | STORED);
         b.add_text_field("anchor", STORED);
         b.add_text_field("path", STRING | STORED);
         b.add_u64_field("line", STORED | INDEXED);
-        b.add_text_field("title", text.clone());
+        b.add_text_field("title", STORED);
         b.add_text_field("heading", text.clone());
         b.add_text_field("body", text);
         b.add_text_field("breadcrumbs", STORED);
@@ -220,6 +224,24 @@ fn open_current(index_dir: &Path) -> std::result::Result<Searchable, String> {
         summary,
         dir,
     })
+}
+
+/// The anchors of a document's records (empty when the index has no such document).
+pub fn anchors_of(searchable: &Searchable, doc: &str) -> Result<HashSet<String>> {
+    let searcher = searchable.reader.searcher();
+    let term = Term::from_field_text(searchable.fields.doc, doc);
+    let query = TermQuery::new(term, IndexRecordOption::Basic);
+    let mut anchors = HashSet::new();
+    for address in searcher.search(&query, &DocSetCollector)? {
+        let record: TantivyDocument = searcher.doc(address)?;
+        if let Some(anchor) = record
+            .get_first(searchable.fields.anchor)
+            .and_then(|v| v.as_str())
+        {
+            anchors.insert(anchor.to_string());
+        }
+    }
+    Ok(anchors)
 }
 
 /// How a corpus file differs from what the index holds.

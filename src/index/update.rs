@@ -17,10 +17,10 @@
 
 use std::collections::HashMap;
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use tantivy::{Index, TantivyDocument, Term};
+use tantivy::{Index, IndexWriter, Term};
 
 use super::manifest::{self, FileEntry, Summary};
 use super::{CURRENT, Fields, GENERATION_PREFIX, LOCK, current_generation, exists};
@@ -70,6 +70,19 @@ pub struct UpdateReport {
 /// A file's new manifest entry and the documents it parsed into.
 type Parsed = (FileEntry, Vec<Document>);
 
+/// Files are read, parsed and handed to the index writer in batches of this many, so parsing
+/// overlaps indexing and memory holds one batch of parsed documents, not the corpus.
+const BATCH: usize = 512;
+
+/// What reading one file gave: its new state (when it had to be read) and the reasons for
+/// anything skipped in it.
+enum Outcome {
+    /// Size and modification time unchanged: not read.
+    Same,
+    /// Read: its entry and documents, or nothing usable.
+    Read(Option<Parsed>, Vec<Skipped>),
+}
+
 /// Brings the index at `index_dir` up to date with `corpus_dir`. `warn` hears about every
 /// file (or JSONL line) skipped.
 pub fn update(
@@ -94,73 +107,102 @@ pub fn update(
     };
     let full = previous.as_ref().err().cloned();
     let previous = previous.unwrap_or_default();
-    let mut old: HashMap<&str, &FileEntry> =
-        previous.iter().map(|e| (e.file.path.as_str(), e)).collect();
+    // An entry without documents is a file that was skipped: it is read again every run.
+    let mut old: HashMap<&str, &FileEntry> = previous
+        .iter()
+        .filter(|e| e.documents > 0)
+        .map(|e| (e.file.path.as_str(), e))
+        .collect();
+    let to_read = files
+        .iter()
+        .filter(|f| old.get(f.path.as_str()).is_none_or(|p| p.file != **f))
+        .count();
 
     let mut report = Counts::default();
     let mut entries = Vec::with_capacity(files.len());
-    let mut new_docs: Vec<Document> = Vec::new();
-    let mut delete: Vec<String> = Vec::new();
-    for file in files {
-        // An entry without documents is a file that was skipped: it is read again every run.
-        let prev = old.remove(file.path.as_str()).filter(|p| p.documents > 0);
-        if let Some(prev) = prev.filter(|p| p.file == file) {
-            report.unchanged += 1;
-            entries.push(prev.clone());
-            continue;
+    let mut generation: Option<NewGeneration> = None;
+    let base = live.as_deref().filter(|_| full.is_none());
+    let open = |generation: &mut Option<NewGeneration>| -> Result<()> {
+        if generation.is_none() {
+            *generation = Some(NewGeneration::start(index_dir, base, to_read)?);
         }
-        match read_file(corpus_dir, file.clone(), &mut skipped) {
-            Some((entry, _)) if prev.is_some_and(|p| p.hash == entry.hash) => {
-                report.unchanged += 1;
-                entries.push(FileEntry {
-                    file,
-                    ..prev.expect("checked").clone()
-                });
+        Ok(())
+    };
+    if full.is_some() {
+        open(&mut generation)?;
+    }
+    for batch in files.chunks(BATCH) {
+        let outcomes = corpus::parallel_map(batch, |file| match old.get(file.path.as_str()) {
+            Some(prev) if prev.file == *file => Outcome::Same,
+            _ => {
+                let mut skipped = Vec::new();
+                let parsed = read_file(corpus_dir, file.clone(), &mut skipped);
+                Outcome::Read(parsed, skipped)
             }
-            Some((entry, docs)) => {
-                if prev.is_some() {
-                    report.changed += 1;
-                    delete.push(file.path);
-                } else {
-                    report.added += 1;
-                }
-                entries.push(entry);
-                new_docs.extend(docs);
-            }
-            // Unusable now: keep the previous version's records (and its entry, so the file
-            // still reads as changed and is tried again), or note it as skipped.
-            None => match prev {
-                Some(prev) => {
-                    report.kept += 1;
+        });
+        for (file, outcome) in batch.iter().zip(outcomes) {
+            let prev = old.remove(file.path.as_str());
+            match (outcome, prev) {
+                (Outcome::Same, Some(prev)) => {
+                    report.unchanged += 1;
                     entries.push(prev.clone());
                 }
-                None => entries.push(FileEntry::skipped(file)),
-            },
+                (Outcome::Same, None) => unreachable!("a file is the same only as a previous one"),
+                (Outcome::Read(parsed, reasons), prev) => {
+                    skipped.extend(reasons);
+                    match (parsed, prev) {
+                        (Some((entry, _)), Some(prev)) if prev.hash == entry.hash => {
+                            report.unchanged += 1;
+                            entries.push(FileEntry {
+                                file: file.clone(),
+                                ..prev.clone()
+                            });
+                        }
+                        (Some((entry, docs)), prev) => {
+                            open(&mut generation)?;
+                            let generation = generation.as_mut().expect("opened");
+                            if prev.is_some() {
+                                report.changed += 1;
+                                generation.delete(&file.path);
+                            } else {
+                                report.added += 1;
+                            }
+                            generation.add(&docs)?;
+                            entries.push(entry);
+                        }
+                        // Unusable now: keep the previous version's records (and its entry,
+                        // so the file still reads as changed and is tried again), or note it
+                        // as skipped.
+                        (None, Some(prev)) => {
+                            report.kept += 1;
+                            entries.push(prev.clone());
+                        }
+                        (None, None) => entries.push(FileEntry::skipped(file.clone())),
+                    }
+                }
+            }
         }
     }
-    report.removed = old.values().filter(|e| e.documents > 0).count();
-    delete.extend(
-        old.into_values()
-            .filter(|e| e.documents > 0)
-            .map(|e| e.file.path.clone()),
-    );
+    report.removed = old.len();
+    if !old.is_empty() {
+        open(&mut generation)?;
+        let generation = generation.as_mut().expect("opened");
+        old.values()
+            .for_each(|gone| generation.delete(&gone.file.path));
+    }
     skipped.iter().for_each(&mut *warn);
     if !entries.iter().any(|e| e.documents > 0) {
+        if let Some(generation) = generation {
+            generation.abandon();
+        }
         return Err(Error::CorpusEmpty(corpus_dir.to_path_buf()));
     }
 
     let summary = totals(&entries, skipped);
-    let nothing_to_do = full.is_none() && new_docs.is_empty() && delete.is_empty();
-    match (&live, nothing_to_do) {
-        (Some(live), true) => {
-            if entries != previous {
-                manifest::write_files(live, &entries)?;
-            }
-        }
-        _ => {
-            let base = live.as_deref().filter(|_| full.is_none());
-            write_generation(index_dir, base, &delete, &new_docs, &summary, &entries)?;
-        }
+    match (generation, &live) {
+        (Some(generation), _) => generation.finish(index_dir, &summary, &entries)?,
+        (None, Some(live)) if entries != previous => manifest::write_files(live, &entries)?,
+        (None, _) => {}
     }
     Ok(report.finish(full, summary, started.elapsed()))
 }
@@ -249,65 +291,92 @@ fn totals(entries: &[FileEntry], skipped: Vec<Skipped>) -> Summary {
     }
 }
 
-/// Writes a new generation (from `base`'s segments when given, else from scratch) with the
-/// deletions and additions, then makes it live.
-fn write_generation(
-    index_dir: &Path,
-    base: Option<&Path>,
-    delete: &[String],
-    add: &[Document],
-    summary: &Summary,
-    entries: &[FileEntry],
-) -> Result<()> {
-    let name = format!(
-        "{GENERATION_PREFIX}{}-{}",
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_nanos(),
-        std::process::id()
-    );
-    let dir = index_dir.join(&name);
-    fs::create_dir(&dir).map_err(|e| Error::io(&dir, e))?;
-    let index = match base {
-        Some(base) => {
-            link_segments(base, &dir)?;
-            Index::open_in_dir(&dir)?
-        }
-        None => Index::create_in_dir(&dir, Fields::schema())?,
-    };
-    analysis::register(&index);
-    let fields = Fields::from_schema(&index.schema()).map_err(|reason| Error::IndexCorrupt {
-        path: dir.clone(),
-        reason,
-    })?;
-    // Small updates go faster on one thread with a small heap than on many with a large one.
-    let threads = match add.len() {
-        0..SMALL_UPDATE => 1,
-        _ => std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(8),
-    };
-    let heap = if threads == 1 {
-        SMALL_HEAP_BYTES
-    } else {
-        WRITER_HEAP_BYTES
-    };
-    let mut writer = index.writer_with_num_threads::<TantivyDocument>(threads, heap)?;
-    for path in delete {
-        writer.delete_term(Term::from_field_text(fields.path, path));
+/// A generation being written: from `base`'s segments (hard links) when given, else from
+/// scratch. [`NewGeneration::finish`] commits it and makes it live.
+struct NewGeneration {
+    name: String,
+    dir: PathBuf,
+    fields: Fields,
+    writer: IndexWriter,
+}
+
+impl NewGeneration {
+    /// Creates the folder and a writer sized for about `changes` files to index.
+    fn start(index_dir: &Path, base: Option<&Path>, changes: usize) -> Result<Self> {
+        let name = format!(
+            "{GENERATION_PREFIX}{}-{}",
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_nanos(),
+            std::process::id()
+        );
+        let dir = index_dir.join(&name);
+        fs::create_dir(&dir).map_err(|e| Error::io(&dir, e))?;
+        let index = match base {
+            Some(base) => {
+                link_segments(base, &dir)?;
+                Index::open_in_dir(&dir)?
+            }
+            None => Index::create_in_dir(&dir, Fields::schema())?,
+        };
+        analysis::register(&index);
+        let fields =
+            Fields::from_schema(&index.schema()).map_err(|reason| Error::IndexCorrupt {
+                path: dir.clone(),
+                reason,
+            })?;
+        // Small updates go faster on one thread with a small heap than on many with a large one.
+        let (threads, heap) = match changes {
+            0..SMALL_UPDATE => (1, SMALL_HEAP_BYTES),
+            _ => (
+                std::thread::available_parallelism()
+                    .map_or(1, |n| n.get())
+                    .min(8),
+                WRITER_HEAP_BYTES,
+            ),
+        };
+        let writer = index.writer_with_num_threads(threads, heap)?;
+        Ok(NewGeneration {
+            name,
+            dir,
+            fields,
+            writer,
+        })
     }
-    for doc in add {
-        for record in fields.document(doc) {
-            writer.add_document(record)?;
-        }
+
+    /// Deletes every record of a corpus file.
+    fn delete(&mut self, path: &str) {
+        self.writer
+            .delete_term(Term::from_field_text(self.fields.path, path));
     }
-    writer.commit()?;
-    writer.wait_merging_threads()?;
-    manifest::write(&dir, summary, entries)?;
-    switch_current(index_dir, &name)?;
-    remove_generations(index_dir, Some(&dir));
-    Ok(())
+
+    /// Adds the records of parsed documents.
+    fn add(&mut self, docs: &[Document]) -> Result<()> {
+        for doc in docs {
+            for record in self.fields.document(doc) {
+                self.writer.add_document(record)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Commits, records the manifest, switches `CURRENT` to this generation and removes the
+    /// others.
+    fn finish(mut self, index_dir: &Path, summary: &Summary, entries: &[FileEntry]) -> Result<()> {
+        self.writer.commit()?;
+        self.writer.wait_merging_threads()?;
+        manifest::write(&self.dir, summary, entries)?;
+        switch_current(index_dir, &self.name)?;
+        remove_generations(index_dir, Some(&self.dir));
+        Ok(())
+    }
+
+    /// Drops the unfinished generation.
+    fn abandon(self) {
+        drop(self.writer);
+        let _ = fs::remove_dir_all(&self.dir);
+    }
 }
 
 /// Fills a new generation folder with hard links to the base generation's tantivy files
