@@ -25,7 +25,7 @@ use tantivy::{Index, IndexWriter, Term};
 use super::manifest::{self, FileEntry, Summary};
 use super::{CURRENT, Fields, GENERATION_PREFIX, LOCK, current_generation, exists};
 use crate::analysis;
-use crate::corpus::{self, Skipped};
+use crate::corpus::{self, CorpusFile, Skipped};
 use crate::error::{Error, Result};
 use crate::parse::{Document, RecordKind};
 
@@ -132,15 +132,28 @@ pub fn update(
         open(&mut generation)?;
     }
     for batch in files.chunks(BATCH) {
-        let outcomes = corpus::parallel_map(batch, |file| match old.get(file.path.as_str()) {
-            Some(prev) if prev.file == *file => Outcome::Same,
-            _ => {
-                let mut skipped = Vec::new();
-                let parsed = read_file(corpus_dir, file.clone(), &mut skipped);
-                Outcome::Read(parsed, skipped)
-            }
-        });
-        for (file, outcome) in batch.iter().zip(outcomes) {
+        let same: Vec<bool> = batch
+            .iter()
+            .map(|f| old.get(f.path.as_str()).is_some_and(|p| p.file == *f))
+            .collect();
+        let changed: Vec<&CorpusFile> = batch
+            .iter()
+            .zip(&same)
+            .filter(|(_, same)| !**same)
+            .map(|(f, _)| f)
+            .collect();
+        let mut read = corpus::parallel_map(&changed, |file| {
+            let mut skipped = Vec::new();
+            let parsed = read_file(corpus_dir, (*file).clone(), &mut skipped);
+            Outcome::Read(parsed, skipped)
+        })
+        .into_iter();
+        for (file, same) in batch.iter().zip(same) {
+            let outcome = if same {
+                Outcome::Same
+            } else {
+                read.next().expect("one per file")
+            };
             let prev = old.remove(file.path.as_str());
             match (outcome, prev) {
                 (Outcome::Same, Some(prev)) => {
