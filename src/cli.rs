@@ -365,7 +365,14 @@ pub fn update_line(report: &UpdateReport) -> String {
     )
 }
 
+/// Above this many corpus files, `search` and `eval` skip the staleness check (it costs a
+/// `stat` per file); `medsearch status` always makes it.
+pub const STALE_CHECK_MAX_FILES: usize = 5_000;
+
 fn warn_if_stale(searchable: &index::Searchable, corpus: &Path, index_dir: &Path) {
+    if searchable.summary.files > STALE_CHECK_MAX_FILES {
+        return;
+    }
     let Ok(differ) = index::stale_files(&searchable.dir, corpus) else {
         return;
     };

@@ -4,9 +4,10 @@
 //! - a word searches the heading (weighted ×[`HEADING_BOOST`]) and the body with BM25; a word
 //!   that analyzes to several terms (`liver-directed`) is a phrase; a stop word weighs
 //!   ×[`STOP_WORD_WEIGHT`] so it never dominates;
-//! - words side by side also add the whole run as an exact phrase (×[`PHRASE_BOOST`]) and as a
-//!   sloppy phrase within [`PROXIMITY_SLOP`] positions (×[`PROXIMITY_BOOST`]), so records where
-//!   the words stand together rank above records that merely contain them;
+//! - two to [`MAX_PHRASE_WORDS`] words side by side also add the whole run as an exact phrase
+//!   (×[`PHRASE_BOOST`]) and as a sloppy phrase within [`PROXIMITY_SLOP`] positions
+//!   (×[`PROXIMITY_BOOST`]), so records where the words stand together rank above records that
+//!   merely contain them;
 //! - `word*` expands over the index's terms (at most [`MAX_PREFIX_TERMS`] per field);
 //! - `kind:` / `doc:` and `--kind` are filters that add nothing to the score.
 //!
@@ -42,6 +43,9 @@ pub const STOP_WORD_WEIGHT: f32 = 0.2;
 pub const PHRASE_BOOST: f32 = 1.5;
 /// Extra weight when the query's words appear close together.
 pub const PROXIMITY_BOOST: f32 = 0.5;
+/// Longest run of words that gets phrase and proximity boosts: longer runs (pasted sentences,
+/// natural-language test queries) almost never occur verbatim and cost a positional scan.
+pub const MAX_PHRASE_WORDS: usize = 6;
 /// How many positions apart "close together" allows.
 pub const PROXIMITY_SLOP: u32 = 4;
 /// Most index terms one `word*` may expand to, per field.
@@ -144,11 +148,14 @@ pub fn search(s: &Searchable, query_text: &str, opts: &SearchOptions) -> Result<
             position: 1,
         });
     }
-    let mut clauses = vec![(TOccur::Must, compiled)];
-    if let Some(kind) = opts.kind {
-        clauses.push((TOccur::Must, filter(s.fields.kind, kind.as_str())));
-    }
-    let query = BooleanQuery::new(clauses);
+    let compiled = one_of(compiled);
+    let query: Box<dyn Query> = match opts.kind {
+        Some(kind) => Box::new(BooleanQuery::new(vec![
+            (TOccur::Must, compiled),
+            (TOccur::Must, filter(s.fields.kind, kind.as_str())),
+        ])),
+        None => compiled,
+    };
     let collector = (
         TopDocs::with_limit(opts.limit.max(1) + TIE_MARGIN).order_by_score(),
         Count,
@@ -270,6 +277,18 @@ fn boosted(query: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
     }
 }
 
+/// What a query node compiles to: queries of which any may match, scores summed.
+type Alternatives = Vec<Box<dyn Query>>;
+
+/// One query for a list of alternatives.
+fn one_of(mut alternatives: Alternatives) -> Box<dyn Query> {
+    if alternatives.len() == 1 {
+        alternatives.pop().expect("one")
+    } else {
+        any_of(alternatives)
+    }
+}
+
 fn any_of(queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
     Box::new(BooleanQuery::new(
         queries.into_iter().map(|q| (TOccur::Should, q)).collect(),
@@ -300,15 +319,20 @@ impl Compiler<'_> {
         }
     }
 
-    /// `None` when the node analyzes to nothing (e.g. punctuation only).
-    fn node(&mut self, node: &Node, negated: bool) -> Result<Option<Box<dyn Query>>> {
+    /// The node's alternatives (it matches when one does; its score is their sum), or `None`
+    /// when it analyzes to nothing (e.g. punctuation only). Returning alternatives rather than
+    /// one union lets a group of optional words flatten into a single union of term queries,
+    /// which tantivy scores with block-max WAND.
+    fn node(&mut self, node: &Node, negated: bool) -> Result<Option<Alternatives>> {
         match node {
             Node::Term {
                 field: Some(f),
                 text,
                 prefix,
                 position,
-            } if f.is_filter() => self.filter_term(*f, text, *prefix, *position).map(Some),
+            } if f.is_filter() => self
+                .filter_term(*f, text, *prefix, *position)
+                .map(|q| Some(vec![q])),
             Node::Term {
                 field,
                 text,
@@ -316,15 +340,13 @@ impl Compiler<'_> {
                 position,
             } => self.prefix(*field, text, *position, negated).map(Some),
             Node::Term { field, text, .. } => {
-                let q = self.words(*field, text, negated);
-                let stop = field.is_none() && analysis::is_stop_word(text);
-                Ok(q.map(|q| {
-                    if stop {
-                        boosted(q, STOP_WORD_WEIGHT)
-                    } else {
-                        q
-                    }
-                }))
+                let alternatives = self.words(*field, text, negated);
+                let weight = if field.is_none() && analysis::is_stop_word(text) {
+                    STOP_WORD_WEIGHT
+                } else {
+                    1.0
+                };
+                Ok(alternatives.map(|a| a.into_iter().map(|q| boosted(q, weight)).collect()))
             }
             Node::Phrase { field, text, .. } => Ok(self.words(*field, text, negated)),
             Node::Group(clauses) => self.group(clauses, negated),
@@ -337,7 +359,7 @@ impl Compiler<'_> {
         field: Option<FieldName>,
         text: &str,
         negated: bool,
-    ) -> Option<Box<dyn Query>> {
+    ) -> Option<Alternatives> {
         let terms: Vec<String> = analysis::tokens(&mut self.stemmed, text)
             .into_iter()
             .map(|t| t.text)
@@ -353,7 +375,7 @@ impl Compiler<'_> {
             .into_iter()
             .map(|(f, boost)| boosted(terms_query(f, &terms, 0), boost))
             .collect();
-        Some(any_of(per_field))
+        Some(per_field)
     }
 
     fn prefix(
@@ -362,7 +384,7 @@ impl Compiler<'_> {
         text: &str,
         position: usize,
         negated: bool,
-    ) -> Result<Box<dyn Query>> {
+    ) -> Result<Alternatives> {
         let tokens = analysis::tokens(&mut self.unstemmed, text);
         let [token] = tokens.as_slice() else {
             return Err(Error::Query {
@@ -390,13 +412,16 @@ impl Compiler<'_> {
             if !negated && f == self.fields.body {
                 self.highlight.extend(terms.iter().map(|t| vec![t.clone()]));
             }
-            let alternatives: Vec<Box<dyn Query>> = terms
-                .iter()
-                .map(|t| terms_query(f, std::slice::from_ref(t), 0))
-                .collect();
-            per_field.push(boosted(any_of(alternatives), boost));
+            per_field.extend(
+                terms
+                    .iter()
+                    .map(|t| boosted(terms_query(f, std::slice::from_ref(t), 0), boost)),
+            );
         }
-        Ok(any_of(per_field))
+        if per_field.is_empty() {
+            per_field.push(Box::new(EmptyQuery));
+        }
+        Ok(per_field)
     }
 
     fn filter_term(
@@ -430,17 +455,17 @@ impl Compiler<'_> {
         &mut self,
         clauses: &[(Occur, Node)],
         negated: bool,
-    ) -> Result<Option<Box<dyn Query>>> {
+    ) -> Result<Option<Alternatives>> {
         let mut out: Vec<(TOccur, Box<dyn Query>)> = Vec::new();
         for (occur, node) in clauses {
             let child_negated = negated ^ (*occur == Occur::MustNot);
-            if let Some(q) = self.node(node, child_negated)? {
-                let occur = match occur {
-                    Occur::Should => TOccur::Should,
-                    Occur::Must => TOccur::Must,
-                    Occur::MustNot => TOccur::MustNot,
-                };
-                out.push((occur, q));
+            let Some(alternatives) = self.node(node, child_negated)? else {
+                continue;
+            };
+            match occur {
+                Occur::Should => out.extend(alternatives.into_iter().map(|q| (TOccur::Should, q))),
+                Occur::Must => out.push((TOccur::Must, one_of(alternatives))),
+                Occur::MustNot => out.push((TOccur::MustNot, one_of(alternatives))),
             }
         }
         if out.is_empty() {
@@ -452,7 +477,11 @@ impl Compiler<'_> {
         if out.iter().all(|(o, _)| *o == TOccur::MustNot) {
             out.push((TOccur::Must, Box::new(AllQuery)));
         }
-        Ok(Some(Box::new(BooleanQuery::new(out))))
+        // Only optional clauses: they are the group's alternatives, ready to merge upward.
+        if out.iter().all(|(o, _)| *o == TOccur::Should) {
+            return Ok(Some(out.into_iter().map(|(_, q)| q).collect()));
+        }
+        Ok(Some(vec![Box::new(BooleanQuery::new(out))]))
     }
 
     /// Phrase and proximity boosts for each run of two or more plain words side by side.
@@ -477,7 +506,7 @@ impl Compiler<'_> {
                 );
                 continue;
             }
-            if run.len() >= 2 {
+            if (2..=MAX_PHRASE_WORDS).contains(&run.len()) {
                 for (field, boost) in self.text_fields(None) {
                     boosts.push((
                         TOccur::Should,
