@@ -14,12 +14,17 @@ use std::time::Instant;
 use medsearch::{eval, index, search};
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     let [index_dir, queries, rest @ ..] = args.as_slice() else {
         eprintln!("usage: cargo bench --bench latency -- INDEX_DIR QUERIES_FILE [ROUNDS]");
         std::process::exit(2);
     };
-    let rounds: usize = rest.first().map_or(5, |r| r.parse().expect("ROUNDS is a number"));
+    let rounds: usize = rest
+        .first()
+        .map_or(5, |r| r.parse().expect("ROUNDS is a number"));
     let searchable = index::open(&PathBuf::from(index_dir)).expect("open index");
     let queries = eval::read_queries(&PathBuf::from(queries)).expect("read queries");
     let opts = search::SearchOptions {

@@ -2,8 +2,9 @@
 //!
 //! The query tree from [`crate::query`] is compiled into tantivy queries:
 //! - a word searches the heading (weighted ×[`HEADING_BOOST`]) and the body with BM25; a word
-//!   that analyzes to several terms (`liver-directed`) is a phrase; a stop word weighs
-//!   ×[`STOP_WORD_WEIGHT`] so it never dominates;
+//!   that analyzes to several terms (`liver-directed`) is a phrase; a stop word is not searched
+//!   on its own when the query has other words (it still counts in phrases and phrase boosts),
+//!   and weighs ×[`STOP_WORD_WEIGHT`] in a query of stop words only;
 //! - two to [`MAX_PHRASE_WORDS`] words side by side also add the whole run as an exact phrase
 //!   (×[`PHRASE_BOOST`]) and as a sloppy phrase within [`PROXIMITY_SLOP`] positions
 //!   (×[`PROXIMITY_BOOST`]), so records where the words stand together rank above records that
@@ -134,6 +135,7 @@ pub fn search(s: &Searchable, query_text: &str, opts: &SearchOptions) -> Result<
         stemmed: analysis::analyzer(),
         unstemmed: analysis::unstemmed_analyzer(),
         highlight: BTreeSet::new(),
+        skip_stop_words: has_content_word(&tree),
     };
     let nothing = || Error::Query {
         message: "nothing to search: the query has no words".into(),
@@ -302,6 +304,27 @@ struct Compiler<'a> {
     unstemmed: TextAnalyzer,
     /// Term sequences to highlight in bodies (from positive, body-searching clauses).
     highlight: BTreeSet<Vec<String>>,
+    /// Whether single stop words are left out as terms (the query has other words).
+    skip_stop_words: bool,
+}
+
+/// Whether the query holds a plain word that is not a stop word. Such a query does not search
+/// its stop words as single terms: they match nearly every record, so they cost a scan of the
+/// whole index and add almost nothing to the ranking. They still count inside phrases and the
+/// phrase boosts ("side effects of").
+fn has_content_word(node: &Node) -> bool {
+    match node {
+        Node::Term {
+            field: None,
+            text,
+            prefix: false,
+            ..
+        } => !analysis::is_stop_word(text),
+        Node::Group(clauses) => clauses
+            .iter()
+            .any(|(o, n)| *o != Occur::MustNot && has_content_word(n)),
+        _ => false,
+    }
 }
 
 impl Compiler<'_> {
@@ -340,12 +363,12 @@ impl Compiler<'_> {
                 position,
             } => self.prefix(*field, text, *position, negated).map(Some),
             Node::Term { field, text, .. } => {
+                let stop = field.is_none() && analysis::is_stop_word(text);
+                if stop && self.skip_stop_words {
+                    return Ok(None);
+                }
                 let alternatives = self.words(*field, text, negated);
-                let weight = if field.is_none() && analysis::is_stop_word(text) {
-                    STOP_WORD_WEIGHT
-                } else {
-                    1.0
-                };
+                let weight = if stop { STOP_WORD_WEIGHT } else { 1.0 };
                 Ok(alternatives.map(|a| a.into_iter().map(|q| boosted(q, weight)).collect()))
             }
             Node::Phrase { field, text, .. } => Ok(self.words(*field, text, negated)),
@@ -451,11 +474,7 @@ impl Compiler<'_> {
         )))
     }
 
-    fn group(
-        &mut self,
-        clauses: &[(Occur, Node)],
-        negated: bool,
-    ) -> Result<Option<Alternatives>> {
+    fn group(&mut self, clauses: &[(Occur, Node)], negated: bool) -> Result<Option<Alternatives>> {
         let mut out: Vec<(TOccur, Box<dyn Query>)> = Vec::new();
         for (occur, node) in clauses {
             let child_negated = negated ^ (*occur == Occur::MustNot);
