@@ -1,30 +1,51 @@
 #!/usr/bin/env python3
-"""Benchmarks for medsearch (not part of the test run: timings live here, never in tests).
+"""Benchmarks for medsearch beside the tools people would use instead (never timed in tests).
 
+    python3 scripts/bench.py all [--pages 10000 100000] [--runs 30]   # writes BENCHMARKS.md
     python3 scripts/bench.py rebuild [--pages 10000]
 
-rebuild: on a generated corpus of --pages pages (scripts/gen_corpus.py, seed 7), times a full
-build, a run with nothing changed, a run after changing one page, and a run after changing 1%
-of the pages (medians of several runs, release build, whole-process wall time and peak RSS).
-Prints a Markdown table with each time as a share of the full build.
+Builds medsearch with the `dist` profile (fat LTO, what we ship), installs the peers it needs
+(ripgrep and sqlite3 through apt), generates the scale corpora (scripts/gen_corpus.py, seed 7)
+and measures, interleaving the systems run by run and reporting medians, p99 and ratios:
+- cli: whole-process wall time of one search on the bundled corpus, and at the largest scale
+  (one-word and three-word queries): medsearch, `rg -n -i` over the files, the sqlite3 CLI on an
+  FTS5 table of the same text (bm25 order, snippet());
+- latency: in-process top 10 with snippets over the MED and Cranfield queries (as plain words):
+  medsearch (`cargo bench --bench latency`) and SQLite FTS5 through Python's sqlite3;
+- build: full build time, MB/s, peak RSS and size on disk, medsearch and FTS5;
+- rebuild: full build, nothing changed, one page changed, 1% changed (also alone, above).
 """
 import argparse
+import json
 import os
 import platform
+import re
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "target" / "bench"
-BINARY = ROOT / "target" / "release" / "medsearch"
+BINARY = ROOT / "target" / "dist" / "medsearch"
+QUERY = "embolic agent"
 
 
 def build_release():
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    subprocess.run(["cargo", "build", "--profile", "dist", "--quiet"], cwd=ROOT, check=True)
+
+
+def ensure_peers():
+    missing = [p for p in ("rg", "sqlite3", "/usr/bin/time") if shutil.which(p) is None]
+    if missing:
+        pkgs = {"rg": "ripgrep", "sqlite3": "sqlite3", "/usr/bin/time": "time"}
+        subprocess.run(["apt-get", "update", "-q"], check=True, capture_output=True)
+        subprocess.run(["apt-get", "install", "-y", "-q"] + [pkgs[m] for m in missing],
+                       check=True, capture_output=True)
 
 
 def corpus(pages, fmt="txt"):
@@ -35,15 +56,209 @@ def corpus(pages, fmt="txt"):
     return out / fmt
 
 
-def timed(cmd, **kw):
-    """Wall seconds and peak RSS (MiB) of one process."""
+def timed(cmd):
+    """Wall seconds and peak RSS (MiB) of one process, measured by GNU time (the harness's own
+    memory would leak into a forked child's ru_maxrss)."""
+    with tempfile.NamedTemporaryFile("r") as report:
+        start = time.perf_counter()
+        res = subprocess.run(["/usr/bin/time", "-o", report.name, "-f", "%M"] + [str(c) for c in cmd],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        elapsed = time.perf_counter() - start
+        if res.returncode not in (0, 1):
+            raise SystemExit(f"{cmd} failed: {res.stderr.decode()}")
+        return elapsed, int(report.read().split()[-1]) / 1024
+
+
+def spawn_time(cmd):
+    """Wall seconds of one short process, spawned with as little harness overhead as possible."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kw)
-    _, status, usage = os.wait4(proc.pid, 0)
+    pid = os.posix_spawnp(cmd[0], [str(c) for c in cmd], os.environ,
+                          file_actions=[(os.POSIX_SPAWN_DUP2, devnull, 1),
+                                        (os.POSIX_SPAWN_DUP2, devnull, 2)])
+    _, status = os.waitpid(pid, 0)
     elapsed = time.perf_counter() - start
+    os.close(devnull)
     if os.waitstatus_to_exitcode(status) not in (0, 1):
-        raise SystemExit(f"{cmd} failed: {proc.stderr.read().decode()}")
-    return elapsed, usage.ru_maxrss / 1024
+        raise SystemExit(f"{cmd} failed")
+    return elapsed
+
+
+def interleaved(systems, runs):
+    """{name: [seconds...]}: every round runs each system once, in turn."""
+    times = {name: [] for name in systems}
+    for cmd in systems.values():
+        spawn_time(cmd)  # warm-up
+    for _ in range(runs):
+        for name, cmd in systems.items():
+            times[name].append(spawn_time(cmd))
+    return times
+
+
+def p99(values):
+    values = sorted(values)
+    return values[min(len(values) - 1, round(0.99 * (len(values) - 1)))]
+
+
+def cli_table(title, times, base):
+    lines = [f"**{title}**", "", "| system | median | p99 | ratio to medsearch |", "|---|---|---|---|"]
+    ref = statistics.median(times[base])
+    for name, values in times.items():
+        m = statistics.median(values)
+        lines.append(f"| {name} | {m * 1000:.1f} ms | {p99(values) * 1000:.1f} ms | {m / ref:.2f} |")
+    return "\n".join(lines) + "\n"
+
+
+def fts5_db(path, rows):
+    """An FTS5 table (porter tokenizer) of (id, title, text) rows in a fresh database file."""
+    if path.exists():
+        path.unlink()
+    db = sqlite3.connect(path)
+    db.execute("CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, title, text, "
+               "tokenize='porter unicode61')")
+    with db:
+        db.executemany("INSERT INTO docs VALUES (?, ?, ?)", rows)
+    db.close()
+
+
+def sqlite_cli(db, words):
+    match = " ".join(words)
+    sql = (f"SELECT id, snippet(docs, 2, '[', ']', '…', 24) FROM docs WHERE docs MATCH '{match}' "
+           "ORDER BY bm25(docs) LIMIT 10")
+    return ["sqlite3", str(db), sql]
+
+
+def jsonl_rows(path):
+    return [(d["_id"], d.get("title", ""), d["text"]) for d in map(json.loads, open(path))]
+
+
+def bench_queries():
+    """The MED and Cranfield queries, as plain-word TSV and as word lists."""
+    out = BENCH / "queries.tsv"
+    words = []
+    with out.open("w") as f:
+        for name in ["med", "cranfield"]:
+            path = ROOT.parent / "shared" / "benchmarks" / name / "queries.jsonl"
+            for q in map(json.loads, open(path)):
+                text = " ".join(q["text"].split())
+                f.write(f"{name}-{q['_id']}\t{text}\n")
+                words.append(re.findall(r"\w+", text.lower()))
+    return out, words
+
+
+def cli(args, out):
+    material = ROOT / "corpus"
+    work = BENCH / "cli-small"
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.copytree(material, work / "corpus")
+    subprocess.run([BINARY, "index"], cwd=work, check=True, capture_output=True)
+    text = next(material.glob("*.txt")).read_text()
+    rows = [(str(i), "", b) for i, b in enumerate(text.split("\n\n")) if b.strip()]
+    fts5_db(work / "fts5.db", rows)
+    systems = {
+        "medsearch": [BINARY, "search", "--corpus", work / "corpus", "--index", work / "index",
+                      QUERY],
+        "rg -n -i": ["rg", "-n", "-i", QUERY, work / "corpus"],
+        "sqlite3 CLI (FTS5)": sqlite_cli(work / "fts5.db", QUERY.split()),
+    }
+    out.append(cli_table(f"CLI search on the bundled corpus, `{QUERY}` ({args.runs} interleaved runs)",
+                         interleaved(systems, args.runs), "medsearch"))
+    pages = max(args.pages)
+    scale = BENCH / f"scale-{pages}"
+    if not (scale / "index" / "CURRENT").exists():
+        subprocess.run([BINARY, "index", "--corpus", corpus(pages), "--index", scale / "index"],
+                       check=True, capture_output=True)
+    if not (scale / "fts5.db").exists():
+        fts5_db(scale / "fts5.db", jsonl_rows(corpus(pages, "jsonl") / "corpus.jsonl"))
+    for query in ["catheter", "blood supply tumour"]:
+        systems = {
+            "medsearch": [str(BINARY), "search", "--corpus", str(corpus(pages)), "--index",
+                          str(scale / "index"), query],
+            "rg -n -i": ["rg", "-n", "-i", query, str(corpus(pages))],
+            "sqlite3 CLI (FTS5)": sqlite_cli(scale / "fts5.db", query.split()),
+        }
+        runs = max(5, args.runs // 3)
+        out.append(cli_table(f"CLI search at {pages} pages, `{query}` ({runs} interleaved runs)",
+                             interleaved(systems, runs), "medsearch"))
+
+
+def latency(args, out):
+    queries, words = bench_queries()
+    lines = ["**In-process latency, top 10 with snippets, MED + Cranfield queries as plain words**",
+             "", "| pages | system | p50 | p99 | mean |", "|---|---|---|---|---|"]
+    for pages in args.pages:
+        scale = BENCH / f"scale-{pages}"
+        if not (scale / "index" / "CURRENT").exists():
+            subprocess.run([BINARY, "index", "--corpus", corpus(pages), "--index",
+                            scale / "index"], check=True, capture_output=True)
+        res = subprocess.run(["cargo", "bench", "--quiet", "--bench", "latency", "--",
+                              str(scale / "index"), str(queries), "5"],
+                             cwd=ROOT, check=True, capture_output=True, text=True)
+        ms = json.loads(res.stdout.strip().splitlines()[-1])
+        lines.append(f"| {pages} | medsearch | {ms['p50_ms']:.2f} ms | {ms['p99_ms']:.2f} ms | "
+                     f"{ms['mean_ms']:.2f} ms |")
+        if not (scale / "fts5.db").exists():
+            fts5_db(scale / "fts5.db", jsonl_rows(corpus(pages, "jsonl") / "corpus.jsonl"))
+        db = sqlite3.connect(scale / "fts5.db")
+        times = []
+        for round_ in range(3):
+            for w in words:
+                match = " OR ".join(f'"{x}"' for x in w)
+                start = time.perf_counter()
+                db.execute("SELECT id, snippet(docs, 2, '[', ']', '…', 24) FROM docs WHERE docs "
+                           "MATCH ? ORDER BY bm25(docs) LIMIT 10", (match,)).fetchall()
+                if round_:
+                    times.append((time.perf_counter() - start) * 1000)
+        lines.append(f"| {pages} | SQLite FTS5 (bm25, snippet) | {statistics.median(times):.2f} ms"
+                     f" | {p99(times):.2f} ms | {statistics.mean(times):.2f} ms |")
+    out.append("\n".join(lines) + "\n")
+
+
+def builds(args, out):
+    lines = ["**Full build**", "",
+             "| pages | MB | system | wall | MB/s | peak RSS | size on disk |",
+             "|---|---|---|---|---|---|---|"]
+    for pages in args.pages:
+        src = corpus(pages)
+        mb = sum(f.stat().st_size for f in src.rglob("*.txt")) / 1e6
+        work = BENCH / f"build-{pages}"
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        t, rss = timed([BINARY, "index", "--full", "--corpus", src, "--index", work / "index"])
+        size = sum(f.stat().st_size for f in (work / "index").rglob("*") if f.is_file()) / 1e6
+        lines.append(f"| {pages} | {mb:.0f} | medsearch | {t:.2f} s | {mb / t:.1f} | {rss:.0f} MiB"
+                     f" | {size:.0f} MB |")
+        script = ("import sys,json,sqlite3;db=sqlite3.connect(sys.argv[2]);"
+                  "db.execute(\"CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, title, text, "
+                  "tokenize='porter unicode61')\");"
+                  "rows=((d['_id'],d.get('title',''),d['text']) for d in map(json.loads,open(sys.argv[1])));"
+                  "db.executemany('INSERT INTO docs VALUES (?,?,?)',rows);db.commit()")
+        t, rss = timed([sys.executable, "-c", script, corpus(pages, "jsonl") / "corpus.jsonl",
+                        work / "fts5.db"])
+        size = (work / "fts5.db").stat().st_size / 1e6
+        lines.append(f"| {pages} | {mb:.0f} | SQLite FTS5 (Python sqlite3) | {t:.2f} s | "
+                     f"{mb / t:.1f} | {rss:.0f} MiB | {size:.0f} MB |")
+    out.append("\n".join(lines) + "\n")
+
+
+def everything(args):
+    build_release()
+    ensure_peers()
+    out = [f"# Benchmarks\n\n{machine()}; {time.strftime('%Y-%m-%d')}; medsearch built with "
+           f"`--profile dist`. Command: `python3 scripts/bench.py all --pages "
+           f"{' '.join(map(str, args.pages))} --runs {args.runs}`.\n"]
+    for pages in args.pages:
+        src = corpus(pages)
+        mb = sum(f.stat().st_size for f in src.rglob("*.txt")) / 1e6
+        out.append(f"- Corpus of {pages} pages: {mb:.0f} MB of text (txt pages; the same text as "
+                   "JSONL for SQLite).")
+    out.append("")
+    cli(args, out)
+    latency(args, out)
+    builds(args, out)
+    out.append(rebuild(argparse.Namespace(pages=max(args.pages))))
+    (ROOT / "BENCHMARKS.md").write_text("\n".join(out))
+    print("\n".join(out))
 
 
 def machine():
@@ -60,6 +275,8 @@ def touch_pages(work, pages, round_):
 
 def rebuild(args):
     build_release()
+    pages = args.pages if isinstance(args.pages, int) else max(args.pages)
+    args = argparse.Namespace(pages=pages)
     source = corpus(args.pages)
     work = BENCH / f"rebuild-{args.pages}"
     shutil.rmtree(work, ignore_errors=True)
@@ -83,14 +300,13 @@ def rebuild(args):
         percent.append(timed([BINARY, "index", *loc]))
     rows.append((f"1% of pages changed ({len(files[0::step])})", percent))
     base = statistics.median(t for t, _ in full)
-    print(f"{args.pages} pages, {size_mb:.1f} MB; {machine()}; {time.strftime('%Y-%m-%d')}; "
-          f"`python3 scripts/bench.py rebuild --pages {args.pages}`\n")
-    print("| run | median wall time | share of full build | peak RSS |")
-    print("|---|---|---|---|")
+    lines = [f"**Rebuild after content updates, {args.pages} pages ({size_mb:.1f} MB)**", "",
+             "| run | median wall time | share of full build | peak RSS |", "|---|---|---|---|"]
     for name, runs in rows:
         t = statistics.median(x for x, _ in runs)
         rss = max(m for _, m in runs)
-        print(f"| {name} | {t * 1000:.0f} ms | {100 * t / base:.2f}% | {rss:.0f} MiB |")
+        lines.append(f"| {name} | {t * 1000:.0f} ms | {100 * t / base:.2f}% | {rss:.0f} MiB |")
+    return "\n".join(lines) + "\n"
 
 
 def main():
@@ -98,8 +314,16 @@ def main():
     sub = parser.add_subparsers(dest="what", required=True)
     p = sub.add_parser("rebuild")
     p.add_argument("--pages", type=int, default=10000)
+    p = sub.add_parser("all")
+    p.add_argument("--pages", type=int, nargs="+", default=[10000, 100000])
+    p.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
-    {"rebuild": rebuild}[args.what](args)
+    if args.what == "rebuild":
+        print(f"{machine()}; {time.strftime('%Y-%m-%d')}; "
+              f"`python3 scripts/bench.py rebuild --pages {args.pages}`\n")
+        print(rebuild(args))
+    else:
+        everything(args)
 
 
 if __name__ == "__main__":

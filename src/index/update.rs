@@ -15,7 +15,7 @@
 //! differs from this medsearch's) writes a generation from scratch. A run that finds nothing to
 //! change writes no generation.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
