@@ -164,30 +164,45 @@ pub fn search(s: &Searchable, query_text: &str, opts: &SearchOptions) -> Result<
     );
     let (top, total_hits) = searcher.search(&query, &collector)?;
 
-    let mut hits = Vec::with_capacity(top.len());
-    let mut analyzer = analysis::analyzer();
-    let wanted: Vec<Vec<String>> = compiler.highlight.into_iter().collect();
-    for (score, address) in top {
+    // Stored fields are read only for the hits shown and for those tied with the last one
+    // (their document id and line break the tie), and snippets made only for the hits shown.
+    let cut = top.get(opts.limit.max(1) - 1).map(|(score, _)| *score);
+    let mut hits = Vec::with_capacity(opts.limit);
+    for (score, address) in top
+        .into_iter()
+        .filter(|(score, _)| cut.is_none_or(|c| *score >= c))
+    {
         let doc: TantivyDocument = searcher.doc(address)?;
-        hits.push(hit(
-            &s.fields,
-            &doc,
-            score,
-            opts.snippets.then_some((&wanted[..], &mut analyzer)),
-            &opts.corpus,
-        ));
+        hits.push(hit(&s.fields, &doc, score, &opts.corpus));
     }
-    hits.sort_by(|a, b| {
+    hits.sort_by(|(a, _), (b, _)| {
         b.score
             .total_cmp(&a.score)
             .then_with(|| a.doc.cmp(&b.doc))
             .then(a.line.cmp(&b.line))
     });
     hits.truncate(opts.limit);
-    for (i, h) in hits.iter_mut().enumerate() {
-        h.rank = i + 1;
-        h.score = (h.score * 1e4).round() / 1e4;
-    }
+    let mut analyzer = analysis::analyzer();
+    let wanted: Vec<Vec<String>> = compiler.highlight.into_iter().collect();
+    let hits = hits
+        .into_iter()
+        .enumerate()
+        .map(|(i, (mut h, body))| {
+            h.rank = i + 1;
+            h.score = (h.score * 1e4).round() / 1e4;
+            if opts.snippets {
+                let budget = if h.kind == RecordKind::Section {
+                    SNIPPET_CHARS
+                } else {
+                    CITATION_CHARS
+                };
+                let Snippet { text, highlights } =
+                    snippet::snippet(&body, &mut analyzer, &wanted, budget);
+                (h.snippet, h.highlights) = (text, highlights);
+            }
+            h
+        })
+        .collect();
     Ok(Results {
         query: query_text.to_string(),
         total_hits,
@@ -195,13 +210,8 @@ pub fn search(s: &Searchable, query_text: &str, opts: &SearchOptions) -> Result<
     })
 }
 
-fn hit(
-    f: &Fields,
-    doc: &TantivyDocument,
-    score: f32,
-    snippets: Option<(&[Vec<String>], &mut TextAnalyzer)>,
-    corpus: &Path,
-) -> Hit {
+/// A hit from a stored record (no snippet yet), and the record's body.
+fn hit(f: &Fields, doc: &TantivyDocument, score: f32, corpus: &Path) -> (Hit, String) {
     let text = |field: Field| {
         doc.get_first(field)
             .and_then(|v| v.as_str())
@@ -225,22 +235,7 @@ fn hit(
         Some(Citation::Reviewer(r)) => (None, Some(r)),
         None => (None, None),
     };
-    let budget = if kind == RecordKind::Section {
-        SNIPPET_CHARS
-    } else {
-        CITATION_CHARS
-    };
-    let Snippet {
-        text: snippet,
-        highlights,
-    } = match snippets {
-        Some((wanted, analyzer)) => snippet::snippet(&text(f.body), analyzer, wanted, budget),
-        None => Snippet {
-            text: String::new(),
-            highlights: Vec::new(),
-        },
-    };
-    Hit {
+    let hit = Hit {
         rank: 0,
         score: f64::from(score),
         id: text(f.id),
@@ -255,11 +250,12 @@ fn hit(
             .get_all(f.breadcrumbs)
             .filter_map(|v| v.as_str().map(str::to_string))
             .collect(),
-        snippet,
-        highlights,
+        snippet: String::new(),
+        highlights: Vec::new(),
         reference,
         reviewer,
-    }
+    };
+    (hit, text(f.body))
 }
 
 /// A restriction on a raw field that adds nothing to the score.
