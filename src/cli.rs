@@ -71,7 +71,7 @@ struct Location {
 #[derive(Debug, Args)]
 struct SearchArgs {
     /// The query: words, "phrases", +required, -excluded, AND/OR/NOT, (groups),
-    /// heading:/body:/title:/kind:/doc: fields, prefix*. Several arguments are joined by spaces.
+    /// heading:/body:/kind:/doc: fields, prefix*. Several arguments are joined by spaces.
     /// A query that starts with `-` goes after `--`: `medsearch search -- -lung liver`.
     #[arg(required = true, value_name = "QUERY")]
     query: Vec<String>,

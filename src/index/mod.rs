@@ -5,7 +5,7 @@
 //! index/
 //!   CURRENT        name of the live generation (written to a temp file, then renamed)
 //!   .lock          held by `medsearch index`, so two runs never interleave
-//!   gen-<t>-<pid>/ one complete tantivy index + medsearch.json + files.json (the manifest)
+//!   gen-<t>-<pid>/ one complete tantivy index + medsearch.json + files.bin (the manifest)
 //! ```
 //! Every change makes a new generation beside the live one ([`update()`]): from scratch for a
 //! full build, or as hard links to the live generation's immutable segment files plus the

@@ -1,6 +1,6 @@
 //! `medsearch index`: bring the index up to date with the corpus, incrementally or in full.
 //!
-//! An incremental run compares the corpus with the live generation's `files.json`. A file whose
+//! An incremental run compares the corpus with the live generation's `files.bin`. A file whose
 //! size and modification time are unchanged is not read. Otherwise it is read and hashed: the
 //! same hash means unchanged (only its recorded time is refreshed); a new hash means changed:
 //! all its old records are deleted (by path) and its new ones added. Files gone from the corpus
