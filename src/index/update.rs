@@ -76,7 +76,7 @@ const BATCH: usize = 512;
 
 /// What reading one file gave: its new state (when it had to be read) and the reasons for
 /// anything skipped in it.
-enum Outcome {
+enum FileState {
     /// Size and modification time unchanged: not read.
     Same,
     /// Read: its entry and documents, or nothing usable.
@@ -145,23 +145,25 @@ pub fn update(
         let mut read = corpus::parallel_map(&changed, |file| {
             let mut skipped = Vec::new();
             let parsed = read_file(corpus_dir, (*file).clone(), &mut skipped);
-            Outcome::Read(parsed, skipped)
+            FileState::Read(parsed, skipped)
         })
         .into_iter();
         for (file, same) in batch.iter().zip(same) {
             let outcome = if same {
-                Outcome::Same
+                FileState::Same
             } else {
                 read.next().expect("one per file")
             };
             let prev = old.remove(file.path.as_str());
             match (outcome, prev) {
-                (Outcome::Same, Some(prev)) => {
+                (FileState::Same, Some(prev)) => {
                     report.unchanged += 1;
                     entries.push(prev.clone());
                 }
-                (Outcome::Same, None) => unreachable!("a file is the same only as a previous one"),
-                (Outcome::Read(parsed, reasons), prev) => {
+                (FileState::Same, None) => {
+                    unreachable!("a file is the same only as a previous one")
+                }
+                (FileState::Read(parsed, reasons), prev) => {
                     skipped.extend(reasons);
                     match (parsed, prev) {
                         (Some((entry, _)), Some(prev)) if prev.hash == entry.hash => {
