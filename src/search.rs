@@ -304,22 +304,23 @@ struct Compiler<'a> {
     skip_stop_words: bool,
 }
 
-/// Whether the query holds a plain word that is not a stop word. Such a query does not search
-/// its stop words as single terms: they match nearly every record, so they cost a scan of the
+/// Whether the query holds a word that is not a stop word, a prefix or a phrase (excluded
+/// parts and `kind:`/`doc:` filters do not count). Such a query does not search its stop words
+/// as single terms: they match nearly every record, so they cost a scan of the
 /// whole index and add almost nothing to the ranking. They still count inside phrases and the
 /// phrase boosts ("side effects of").
 fn has_content_word(node: &Node) -> bool {
     match node {
         Node::Term {
-            field: None,
+            field,
             text,
-            prefix: false,
+            prefix,
             ..
-        } => !analysis::is_stop_word(text),
+        } => !field.is_some_and(FieldName::is_filter) && (*prefix || !analysis::is_stop_word(text)),
+        Node::Phrase { .. } => true,
         Node::Group(clauses) => clauses
             .iter()
             .any(|(o, n)| *o != Occur::MustNot && has_content_word(n)),
-        _ => false,
     }
 }
 
@@ -598,4 +599,24 @@ fn expand_prefix(searcher: &Searcher, field: Field, prefix: &str) -> Result<BTre
         }
     }
     Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn content(q: &str) -> bool {
+        has_content_word(&query::parse(q).unwrap())
+    }
+
+    #[test]
+    fn stop_words_are_left_out_only_beside_other_words() {
+        assert!(content("side effects of"));
+        assert!(content("\"blood supply\" of"));
+        assert!(content("the embol*"));
+        assert!(content("heading:effects the"));
+        assert!(!content("the of"));
+        assert!(!content("the -liver"));
+        assert!(!content("kind:reference the"));
+    }
 }
