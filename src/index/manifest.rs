@@ -98,14 +98,14 @@ pub fn read_files(gen_dir: &Path) -> std::result::Result<Vec<FileEntry>, String>
 }
 
 /// Writes both manifest files durably.
-pub fn write(gen_dir: &Path, summary: &Summary, files: &[FileEntry]) -> Result<()> {
+pub fn write(gen_dir: &Path, summary: &Summary, files: &[impl Serialize]) -> Result<()> {
     write_files(gen_dir, files)?;
     let json = serde_json::to_vec_pretty(summary).expect("summary serializes");
     write_durably(&gen_dir.join(SUMMARY), &json)
 }
 
 /// Rewrites only the file list (after a run that found nothing to re-index).
-pub fn write_files(gen_dir: &Path, files: &[FileEntry]) -> Result<()> {
+pub fn write_files(gen_dir: &Path, files: &[impl Serialize]) -> Result<()> {
     let bytes = postcard::to_allocvec(files).expect("file entries serialize");
     write_durably(&gen_dir.join(FILES), &bytes)
 }

@@ -16,6 +16,7 @@
 //! change writes no generation.
 
 use rustc_hash::FxHashMap as HashMap;
+use std::borrow::Cow;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -119,7 +120,9 @@ pub fn update(
         .count();
 
     let mut report = Counts::default();
-    let mut entries = Vec::with_capacity(files.len());
+    // Borrowed where the previous entry stands as it was; `rewrite` notes any other change.
+    let mut entries: Vec<Cow<FileEntry>> = Vec::with_capacity(files.len());
+    let mut rewrite = false;
     let mut generation: Option<NewGeneration> = None;
     let base = live.as_deref().filter(|_| full.is_none());
     let open = |generation: &mut Option<NewGeneration>| -> Result<()> {
@@ -158,7 +161,7 @@ pub fn update(
             match (outcome, prev) {
                 (FileState::Same, Some(prev)) => {
                     report.unchanged += 1;
-                    entries.push(prev.clone());
+                    entries.push(Cow::Borrowed(prev));
                 }
                 (FileState::Same, None) => {
                     unreachable!("a file is the same only as a previous one")
@@ -168,10 +171,11 @@ pub fn update(
                     match (parsed, prev) {
                         (Some((entry, _)), Some(prev)) if prev.hash == entry.hash => {
                             report.unchanged += 1;
-                            entries.push(FileEntry {
+                            rewrite = true;
+                            entries.push(Cow::Owned(FileEntry {
                                 file: file.clone(),
                                 ..prev.clone()
-                            });
+                            }));
                         }
                         (Some((entry, docs)), prev) => {
                             open(&mut generation)?;
@@ -183,16 +187,19 @@ pub fn update(
                                 report.added += 1;
                             }
                             generation.add(&docs)?;
-                            entries.push(entry);
+                            entries.push(Cow::Owned(entry));
                         }
                         // Unusable now: keep the previous version's records (and its entry,
                         // so the file still reads as changed and is tried again), or note it
                         // as skipped.
                         (None, Some(prev)) => {
                             report.kept += 1;
-                            entries.push(prev.clone());
+                            entries.push(Cow::Borrowed(prev));
                         }
-                        (None, None) => entries.push(FileEntry::skipped(file.clone())),
+                        (None, None) => {
+                            rewrite = true;
+                            entries.push(Cow::Owned(FileEntry::skipped(file.clone())));
+                        }
                     }
                 }
             }
@@ -216,7 +223,9 @@ pub fn update(
     let summary = totals(&entries, skipped);
     match (generation, &live) {
         (Some(generation), _) => generation.finish(index_dir, &summary, &entries)?,
-        (None, Some(live)) if entries != previous => manifest::write_files(live, &entries)?,
+        (None, Some(live)) if rewrite || entries.len() != previous.len() => {
+            manifest::write_files(live, &entries)?
+        }
         (None, _) => {}
     }
     Ok(report.finish(full, summary, started.elapsed()))
@@ -289,8 +298,8 @@ fn read_file(root: &Path, file: corpus::CorpusFile, skipped: &mut Vec<Skipped>) 
     Some((entry, docs))
 }
 
-fn totals(entries: &[FileEntry], skipped: Vec<Skipped>) -> Summary {
-    let sum = |f: fn(&FileEntry) -> usize| entries.iter().map(f).sum();
+fn totals(entries: &[Cow<FileEntry>], skipped: Vec<Skipped>) -> Summary {
+    let sum = |f: fn(&FileEntry) -> usize| entries.iter().map(|e| f(e)).sum();
     Summary {
         fingerprint: manifest::fingerprint(),
         built_unix: SystemTime::now()
@@ -378,7 +387,12 @@ impl NewGeneration {
 
     /// Commits, records the manifest, switches `CURRENT` to this generation and removes the
     /// others.
-    fn finish(mut self, index_dir: &Path, summary: &Summary, entries: &[FileEntry]) -> Result<()> {
+    fn finish(
+        mut self,
+        index_dir: &Path,
+        summary: &Summary,
+        entries: &[Cow<FileEntry>],
+    ) -> Result<()> {
         self.writer.commit()?;
         self.writer.wait_merging_threads()?;
         manifest::write(&self.dir, summary, entries)?;
