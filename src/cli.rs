@@ -302,20 +302,26 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<Outcome> {
     }
 }
 
-/// Opens the index, building it first when there is none, and warns when it is stale.
+/// Opens the index, building it first when there is none or it was made by another version
+/// of medsearch, and warns when it is stale.
 fn open_or_build(corpus: &Path, index_dir: &Path) -> Result<index::Searchable> {
-    if !index::exists(index_dir) {
-        if !corpus.is_dir() {
-            return Err(Error::CorpusMissing(corpus.to_path_buf()));
+    let why = match index::open(index_dir) {
+        Err(Error::IndexMissing(_)) => format!("no index at '{}' yet", index_dir.display()),
+        Err(Error::IndexOutdated { found, .. }) if corpus.is_dir() => {
+            format!("the index at '{}' was made by {found}", index_dir.display())
         }
-        eprintln!(
-            "medsearch: no index at '{}' yet; building it from '{}'",
-            index_dir.display(),
-            corpus.display()
-        );
-        let report = update(corpus, index_dir, Mode::Incremental)?;
-        eprintln!("medsearch: {}", update_line(&report));
+        other => {
+            let searchable = other?;
+            warn_if_stale(&searchable, corpus, index_dir);
+            return Ok(searchable);
+        }
+    };
+    if !corpus.is_dir() {
+        return Err(Error::CorpusMissing(corpus.to_path_buf()));
     }
+    eprintln!("medsearch: {why}; building it from '{}'", corpus.display());
+    let report = update(corpus, index_dir, Mode::Incremental)?;
+    eprintln!("medsearch: {}", update_line(&report));
     let searchable = index::open(index_dir)?;
     warn_if_stale(&searchable, corpus, index_dir);
     Ok(searchable)

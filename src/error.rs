@@ -43,6 +43,15 @@ pub enum Error {
     #[error("{0} judgments point at ids not in the index (--strict)")]
     Dangling(usize),
 
+    /// The index was made by another version of medsearch (another index format).
+    #[error("index at '{}' was made by {found}, not by this medsearch (run `medsearch index --index {}` to rebuild it)", .path.display(), .path.display())]
+    IndexOutdated {
+        /// The index folder.
+        path: PathBuf,
+        /// The fingerprint recorded in the index.
+        found: String,
+    },
+
     /// The query could not be parsed.
     #[error("invalid query: {message} at position {position}")]
     Query {

@@ -115,27 +115,21 @@ fn full_rebuild_and_its_report() {
 fn an_index_from_another_version_is_rebuilt_in_full() {
     let env = Env::material();
     env.run(&["index"]);
-    let summary = env
-        .path("index")
-        .join(live_generation(&env))
-        .join("medsearch.json");
-    let text = std::fs::read_to_string(&summary).unwrap();
-    let older = text.replacen(
-        "\"fingerprint\": \"format ",
-        "\"fingerprint\": \"format 0",
-        1,
-    );
-    assert_ne!(older, text);
-    std::fs::write(&summary, older).unwrap();
-    let search = env.run(&["search", "embolic"]);
-    assert_eq!(search.code, 2);
-    assert!(
-        search
-            .stderr
-            .contains("run `medsearch index --index index` to rebuild it"),
-        "{}",
-        search.stderr
-    );
+    let make_outdated = || {
+        let summary = env
+            .path("index")
+            .join(live_generation(&env))
+            .join("medsearch.json");
+        let text = std::fs::read_to_string(&summary).unwrap();
+        let older = text.replacen(
+            "\"fingerprint\": \"format ",
+            "\"fingerprint\": \"format 0",
+            1,
+        );
+        assert_ne!(older, text);
+        std::fs::write(&summary, older).unwrap();
+    };
+    make_outdated();
     let run = env.run(&["index"]);
     assert!(
         run.stdout
@@ -144,6 +138,27 @@ fn an_index_from_another_version_is_rebuilt_in_full() {
         run.stdout
     );
     assert_eq!(env.run(&["search", "embolic"]).code, 0);
+    // `search` rebuilds an outdated index by itself and says so.
+    make_outdated();
+    let search = env.run(&["search", "embolic"]);
+    assert_eq!(search.code, 0, "{search:?}");
+    let first = search.stderr.lines().next().unwrap();
+    assert!(
+        first.starts_with("medsearch: the index at 'index' was made by format 0"),
+        "{first}"
+    );
+    assert!(first.ends_with("; building it from 'corpus'"), "{first}");
+    // Without a corpus to rebuild from, it is an error that names the fix.
+    make_outdated();
+    let missing = env.run(&["search", "--corpus", "nowhere", "embolic"]);
+    assert_eq!(missing.code, 2);
+    assert!(
+        missing
+            .stderr
+            .contains("run `medsearch index --index index` to rebuild it"),
+        "{}",
+        missing.stderr
+    );
 }
 
 #[test]

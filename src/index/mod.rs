@@ -179,14 +179,34 @@ pub fn open(index_dir: &Path) -> Result<Searchable> {
     loop {
         match open_current(index_dir) {
             Ok(s) => return Ok(s),
-            Err(_) if attempt < 5 => attempt += 1,
-            Err(reason) => {
+            Err(OpenError::Outdated(found)) => {
+                return Err(Error::IndexOutdated {
+                    path: index_dir.to_path_buf(),
+                    found,
+                });
+            }
+            Err(OpenError::Broken(_)) if attempt < 5 => attempt += 1,
+            Err(OpenError::Broken(reason)) => {
                 return Err(Error::IndexCorrupt {
                     path: index_dir.to_path_buf(),
                     reason,
                 });
             }
         }
+    }
+}
+
+/// Why a generation could not be opened.
+enum OpenError {
+    /// Made by another version of medsearch (its fingerprint).
+    Outdated(String),
+    /// Missing or unreadable files.
+    Broken(String),
+}
+
+impl From<String> for OpenError {
+    fn from(reason: String) -> Self {
+        OpenError::Broken(reason)
     }
 }
 
@@ -201,15 +221,11 @@ pub fn current_generation(index_dir: &Path) -> std::result::Result<PathBuf, Stri
     Ok(index_dir.join(generation))
 }
 
-fn open_current(index_dir: &Path) -> std::result::Result<Searchable, String> {
+fn open_current(index_dir: &Path) -> std::result::Result<Searchable, OpenError> {
     let dir = current_generation(index_dir)?;
     let summary = manifest::read_summary(&dir)?;
     if summary.fingerprint != manifest::fingerprint() {
-        return Err(format!(
-            "built by {}, this is {}",
-            summary.fingerprint,
-            manifest::fingerprint()
-        ));
+        return Err(OpenError::Outdated(summary.fingerprint));
     }
     let index = Index::open_in_dir(&dir).map_err(|e| e.to_string())?;
     analysis::register(&index);
