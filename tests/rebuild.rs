@@ -260,7 +260,7 @@ fn searches_during_rebuilds_see_a_whole_index() {
     let done = AtomicBool::new(false);
     std::thread::scope(|scope| {
         scope.spawn(|| {
-            for round in 0..8 {
+            for round in 0..16 {
                 let word = if round % 2 == 0 { "beta" } else { "alpha" };
                 write_pages(&env, N, word);
                 let mode = if round % 3 == 0 {

@@ -235,6 +235,18 @@ fn open_current(index_dir: &Path) -> std::result::Result<Searchable, OpenError> 
         .reload_policy(ReloadPolicy::Manual)
         .try_into()
         .map_err(|e: tantivy::TantivyError| e.to_string())?;
+    // tantivy opens a missing positions file as an empty one (for schemas without positions),
+    // so a generation removed by a newer `index` run while we opened it can look whole. Check
+    // that every segment's positions file is still there; if not, the caller tries again.
+    for segment in reader.searcher().segment_readers() {
+        let positions = dir.join(format!("{}.pos", segment.segment_id().uuid_string()));
+        if !positions.is_file() {
+            return Err(OpenError::Broken(format!(
+                "{} vanished while opening",
+                positions.display()
+            )));
+        }
+    }
     Ok(Searchable {
         index,
         reader,
