@@ -238,7 +238,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<Outcome> {
                 Mode::Incremental
             };
             let report = update(corpus, index_dir, mode)?;
-            writeln!(out, "{}", update_line(&report)).map_err(stdout_error)?;
+            writeln!(out, "{}", output::update_line(&report)).map_err(stdout_error)?;
             if args.watch {
                 drop(out);
                 watch::watch(corpus, index_dir, &mut || {
@@ -321,7 +321,7 @@ fn open_or_build(corpus: &Path, index_dir: &Path) -> Result<index::Searchable> {
     }
     eprintln!("medsearch: {why}; building it from '{}'", corpus.display());
     let report = update(corpus, index_dir, Mode::Incremental)?;
-    eprintln!("medsearch: {}", update_line(&report));
+    eprintln!("medsearch: {}", output::update_line(&report));
     let searchable = index::open(index_dir)?;
     warn_if_stale(&searchable, corpus, index_dir);
     Ok(searchable)
@@ -341,34 +341,6 @@ fn update(corpus: &Path, index_dir: &Path, mode: Mode) -> Result<UpdateReport> {
             output::clean(&skipped.reason)
         );
     })
-}
-
-/// The one line an index update prints.
-pub fn update_line(report: &UpdateReport) -> String {
-    let s = &report.summary;
-    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    let full = match &report.full {
-        Some(reason) => format!("rebuilt in full ({reason}): "),
-        None => String::new(),
-    };
-    let kept = match report.kept {
-        0 => String::new(),
-        n => format!(
-            "; kept the previous version of {} that could not be read",
-            plural(n, "file")
-        ),
-    };
-    format!(
-        "{full}added {}, changed {}, removed {}, unchanged {} documents; {}, {}, {} in the index; took {}{kept}",
-        report.added,
-        report.changed,
-        report.removed,
-        report.unchanged,
-        plural(s.sections, "section"),
-        plural(s.references, "reference"),
-        plural(s.reviewers, "reviewer"),
-        output::duration(report.elapsed),
-    )
 }
 
 /// Above this many corpus files, `search` and `eval` skip the staleness check (it costs a

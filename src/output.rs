@@ -1,4 +1,5 @@
-//! The only place that renders results: terminal text or JSON.
+//! The only place that renders results (search hits, evaluation reports, index status and the
+//! line an index update prints): terminal text or JSON.
 //!
 //! Terminal text shows, per hit: rank, heading (and kind for references and reviewers),
 //! document title, `path#anchor:line`, then the snippet with matches highlighted. Colour is
@@ -13,7 +14,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::corpus::Skipped;
-use crate::index::{Difference, Searchable};
+use crate::index::{Difference, Searchable, UpdateReport};
 
 use crate::eval::Report;
 use crate::parse::RecordKind;
@@ -297,6 +298,34 @@ fn dir_size(dir: &Path) -> u64 {
                 .sum()
         })
         .unwrap_or(0)
+}
+
+/// The one line an index update prints.
+pub fn update_line(report: &UpdateReport) -> String {
+    let s = &report.summary;
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let full = match &report.full {
+        Some(reason) => format!("rebuilt in full ({reason}): "),
+        None => String::new(),
+    };
+    let kept = match report.kept {
+        0 => String::new(),
+        n => format!(
+            "; kept the previous version of {} that could not be read",
+            plural(n, "file")
+        ),
+    };
+    format!(
+        "{full}added {}, changed {}, removed {}, unchanged {} documents; {}, {}, {} in the index; took {}{kept}",
+        report.added,
+        report.changed,
+        report.removed,
+        report.unchanged,
+        plural(s.sections, "section"),
+        plural(s.references, "reference"),
+        plural(s.reviewers, "reviewer"),
+        duration(report.elapsed),
+    )
 }
 
 /// A duration for people: `850 ms`, `2.41 s`.
