@@ -308,7 +308,7 @@ pub fn update_line(report: &UpdateReport) -> String {
         Some(reason) => format!("rebuilt in full ({reason}): "),
         None => String::new(),
     };
-    let kept = match report.kept {
+    let kept = match report.counts.kept {
         0 => String::new(),
         n => format!(
             "; kept the previous version of {} that could not be read",
@@ -317,10 +317,10 @@ pub fn update_line(report: &UpdateReport) -> String {
     };
     format!(
         "{full}added {}, changed {}, removed {}, unchanged {} documents; {}, {}, {} in the index; took {}{kept}",
-        report.added,
-        report.changed,
-        report.removed,
-        report.unchanged,
+        report.counts.added,
+        report.counts.changed,
+        report.counts.removed,
+        report.counts.unchanged,
         plural(s.sections, "section"),
         plural(s.references, "reference"),
         plural(s.reviewers, "reviewer"),

@@ -57,7 +57,7 @@ pub fn watch(
     );
     while let Ok(Message::Changed) = rx.recv() {
         match update() {
-            Ok(r) if r.added + r.changed + r.removed + r.kept == 0 => {}
+            Ok(r) if r.counts.added + r.counts.changed + r.counts.removed + r.counts.kept == 0 => {}
             Ok(report) => println!("{}", output::update_line(&report)),
             Err(e) => eprintln!("medsearch: error: {}", output::clean(&e.to_string())),
         }

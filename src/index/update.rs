@@ -52,6 +52,17 @@ pub enum Mode {
 pub struct UpdateReport {
     /// Why the run rebuilt in full, if it did.
     pub full: Option<String>,
+    /// What happened to the corpus files.
+    pub counts: Counts,
+    /// Totals of the live generation after the run.
+    pub summary: Summary,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+/// What an update did with each corpus file.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
     /// Files indexed for the first time.
     pub added: usize,
     /// Files re-indexed because their content changed.
@@ -62,10 +73,6 @@ pub struct UpdateReport {
     pub unchanged: usize,
     /// Unreadable or unparsable files whose previous records were kept.
     pub kept: usize,
-    /// Totals of the live generation after the run.
-    pub summary: Summary,
-    /// Wall time.
-    pub elapsed: Duration,
 }
 
 /// A file's new manifest entry and the documents it parsed into.
@@ -228,31 +235,12 @@ pub fn update(
         }
         (None, _) => {}
     }
-    Ok(report.finish(full, summary, started.elapsed()))
-}
-
-#[derive(Default)]
-struct Counts {
-    added: usize,
-    changed: usize,
-    removed: usize,
-    unchanged: usize,
-    kept: usize,
-}
-
-impl Counts {
-    fn finish(self, full: Option<String>, summary: Summary, elapsed: Duration) -> UpdateReport {
-        UpdateReport {
-            full,
-            added: self.added,
-            changed: self.changed,
-            removed: self.removed,
-            unchanged: self.unchanged,
-            kept: self.kept,
-            summary,
-            elapsed,
-        }
-    }
+    Ok(UpdateReport {
+        full,
+        counts: report,
+        summary,
+        elapsed: started.elapsed(),
+    })
 }
 
 /// The live generation's file list, or why it cannot be built upon.
