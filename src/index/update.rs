@@ -15,7 +15,6 @@
 //! differs from this medsearch's) writes a generation from scratch. A run that finds nothing to
 //! change writes no generation.
 
-use rustc_hash::FxHashMap as HashMap;
 use std::borrow::Cow;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -114,16 +113,16 @@ pub fn update(
         (Mode::Incremental, Some(dir)) => previous_state(dir),
     };
     let full = previous.as_ref().err().cloned();
-    let previous = previous.unwrap_or_default();
-    // An entry without documents is a file that was skipped: it is read again every run.
-    let mut old: HashMap<&str, &FileEntry> = previous
-        .iter()
-        .filter(|e| e.documents > 0)
-        .map(|e| (e.file.path.as_str(), e))
-        .collect();
+    let mut previous = previous.unwrap_or_default();
+    // A file list is written in path order; one that is not (an edited index) is sorted.
+    if !previous.is_sorted_by(|a, b| a.file.path < b.file.path) {
+        previous.sort_by(|a, b| a.file.path.cmp(&b.file.path));
+    }
+    let (prev_of, gone) = pair(&files, &previous);
     let to_read = files
         .iter()
-        .filter(|f| old.get(f.path.as_str()).is_none_or(|p| p.file != **f))
+        .zip(&prev_of)
+        .filter(|(f, p)| p.is_none_or(|p| p.file != **f))
         .count();
 
     let mut report = Counts::default();
@@ -141,10 +140,11 @@ pub fn update(
     if full.is_some() {
         open(&mut generation)?;
     }
-    for batch in files.chunks(BATCH) {
+    for (batch, prevs) in files.chunks(BATCH).zip(prev_of.chunks(BATCH)) {
         let same: Vec<bool> = batch
             .iter()
-            .map(|f| old.get(f.path.as_str()).is_some_and(|p| p.file == *f))
+            .zip(prevs)
+            .map(|(f, p)| p.is_some_and(|p| p.file == *f))
             .collect();
         let changed: Vec<&CorpusFile> = batch
             .iter()
@@ -158,13 +158,12 @@ pub fn update(
             FileState::Read(parsed, skipped)
         })
         .into_iter();
-        for (file, same) in batch.iter().zip(same) {
+        for ((file, same), &prev) in batch.iter().zip(same).zip(prevs) {
             let outcome = if same {
                 FileState::Same
             } else {
                 read.next().expect("one per file")
             };
-            let prev = old.remove(file.path.as_str());
             match (outcome, prev) {
                 (FileState::Same, Some(prev)) => {
                     report.unchanged += 1;
@@ -212,11 +211,11 @@ pub fn update(
             }
         }
     }
-    report.removed = old.len();
-    if !old.is_empty() {
+    report.removed = gone.len();
+    if !gone.is_empty() {
         open(&mut generation)?;
         let generation = generation.as_mut().expect("opened");
-        old.values()
+        gone.iter()
             .for_each(|gone| generation.delete(&gone.file.path));
     }
     skipped.iter().for_each(&mut *warn);
@@ -241,6 +240,26 @@ pub fn update(
         summary,
         elapsed: started.elapsed(),
     })
+}
+
+/// Pairs each corpus file (sorted by path) with its previous entry, by a merge of the two
+/// sorted lists, and returns the previous entries no file has any more. An entry without
+/// documents is a file that was skipped: it pairs with nothing, so the file is read again.
+fn pair<'a>(
+    files: &[CorpusFile],
+    previous: &'a [FileEntry],
+) -> (Vec<Option<&'a FileEntry>>, Vec<&'a FileEntry>) {
+    let mut prev_of = Vec::with_capacity(files.len());
+    let mut gone = Vec::new();
+    let mut old = previous.iter().filter(|e| e.documents > 0).peekable();
+    for file in files {
+        while let Some(p) = old.next_if(|p| p.file.path < file.path) {
+            gone.push(p);
+        }
+        prev_of.push(old.next_if(|p| p.file.path == file.path));
+    }
+    gone.extend(old);
+    (prev_of, gone)
 }
 
 /// The live generation's file list, or why it cannot be built upon.
@@ -457,5 +476,55 @@ fn remove_generations(index_dir: &Path, keep: Option<&Path>) {
         if ours && Some(name.as_os_str()) != keep && entry.path().is_dir() {
             let _ = fs::remove_dir_all(entry.path());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(path: &str) -> CorpusFile {
+        CorpusFile {
+            path: path.into(),
+            size: 1,
+            mtime_ns: 1,
+        }
+    }
+
+    fn entry(path: &str, documents: usize) -> FileEntry {
+        FileEntry {
+            documents,
+            ..FileEntry::skipped(file(path))
+        }
+    }
+
+    #[test]
+    fn pairing_finds_kept_new_and_gone_files() {
+        let files = ["a", "b/c", "d", "f"].map(file);
+        let previous = [
+            entry("0", 1),
+            entry("a", 1),
+            entry("b/b", 1),
+            entry("d", 0),
+            entry("e", 2),
+            entry("f", 1),
+            entry("g", 1),
+        ];
+        let (prev_of, gone) = pair(&files, &previous);
+        let paths = |entries: Vec<Option<&FileEntry>>| -> Vec<Option<String>> {
+            entries
+                .into_iter()
+                .map(|e| e.map(|e| e.file.path.clone()))
+                .collect()
+        };
+        // "d" was skipped last time: it pairs with nothing and is read again.
+        assert_eq!(
+            paths(prev_of),
+            [Some("a".into()), None, None, Some("f".into())]
+        );
+        assert_eq!(
+            paths(gone.into_iter().map(Some).collect()),
+            ["0", "b/b", "e", "g"].map(|p| Some(p.to_string()))
+        );
     }
 }
