@@ -2,23 +2,26 @@
 //!
 //! One analyzer, registered under [`ANALYZER`] in every index by [`register`], turns text into
 //! terms: words by Unicode word boundaries ([`WordTokenizer`]), lowercased, folded to ASCII
-//! (`é` → `e`), English-stemmed (Porter 2, [`CachedStemmer`]), with very long tokens dropped. Stop words stay in the
+//! (`é` → `e`), put in American spelling ([`americanize`]: `tumour` → `tumor`), English-stemmed
+//! (Porter 2, [`CachedStemmer`]), with very long tokens dropped. Stop words stay in the
 //! index, so phrases such as "side effects of" match; the query side weights them down instead
 //! ([`is_stop_word`]). Queries and snippets run the same analyzer, so a highlighted word is
 //! exactly a word that matched.
 //!
 //! ```
 //! let terms: Vec<String> = medsearch::analysis::terms("Tumours’ embolization, e.g. TACE");
-//! assert_eq!(terms, ["tumour", "embol", "e", "g", "tace"]);
+//! assert_eq!(terms, ["tumor", "embol", "e", "g", "tace"]);
 //! ```
 
+mod spelling;
 mod stem;
 mod tokenizer;
 
 use tantivy::Index;
 use tantivy::tokenizer::{AsciiFoldingFilter, LowerCaser, RemoveLongFilter, TextAnalyzer, Token};
 
-pub use stem::CachedStemmer;
+pub use spelling::americanize;
+pub use stem::{CachedStemmer, Vocabulary};
 pub use tokenizer::WordTokenizer;
 
 /// The name the analyzer is registered under in the index.
@@ -27,28 +30,43 @@ pub const ANALYZER: &str = "medsearch";
 /// Tokens longer than this many bytes are dropped (they are never useful search terms).
 const MAX_TOKEN_BYTES: usize = 64;
 
-/// The analyzer: words, lowercased, folded to ASCII, stemmed.
+/// The analyzer: words, lowercased, folded to ASCII, in American spelling, stemmed.
 pub fn analyzer() -> TextAnalyzer {
-    TextAnalyzer::builder(WordTokenizer)
-        .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
-        .filter(LowerCaser)
-        .filter(AsciiFoldingFilter)
-        .filter(CachedStemmer)
-        .build()
+    build(CachedStemmer {
+        stem: true,
+        vocabulary: None,
+    })
 }
 
 /// The analyzer without stemming, for prefix queries (`embolis*` must not be cut to a stem).
 pub fn unstemmed_analyzer() -> TextAnalyzer {
+    build(CachedStemmer {
+        stem: false,
+        vocabulary: None,
+    })
+}
+
+fn build(last: CachedStemmer) -> TextAnalyzer {
     TextAnalyzer::builder(WordTokenizer)
         .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
+        .filter(last)
         .build()
 }
 
-/// Registers the analyzer with an index; both building and searching call this.
+/// Registers the analyzer with an index for searching.
 pub fn register(index: &Index) {
     index.tokenizers().register(ANALYZER, analyzer());
+}
+
+/// Registers the analyzer with an index being written; the words it sees go to `vocabulary`.
+pub fn register_collecting(index: &Index, vocabulary: &Vocabulary) {
+    let analyzer = build(CachedStemmer {
+        stem: true,
+        vocabulary: Some(vocabulary.clone()),
+    });
+    index.tokenizers().register(ANALYZER, analyzer);
 }
 
 /// All tokens of a text, with offsets into it and positions.
@@ -98,7 +116,7 @@ mod tests {
     fn analyzer_lowercases_folds_and_stems() {
         assert_eq!(
             terms("Éducation THERAPIES tumours"),
-            ["educ", "therapi", "tumour"]
+            ["educ", "therapi", "tumor"]
         );
         assert_eq!(terms("side effects of"), ["side", "effect", "of"]);
         assert_eq!(terms("2024 NCCN"), ["2024", "nccn"]);
@@ -118,9 +136,9 @@ mod tests {
     }
 
     #[test]
-    fn unstemmed_analyzer_keeps_whole_words() {
+    fn unstemmed_analyzer_keeps_whole_words_in_american_spelling() {
         let toks = tokens(&mut unstemmed_analyzer(), "Embolisation");
-        assert_eq!(toks[0].text, "embolisation");
+        assert_eq!(toks[0].text, "embolization");
     }
 
     #[test]

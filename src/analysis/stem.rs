@@ -1,19 +1,61 @@
-//! English (Porter 2) stemming with a cache: [`CachedStemmer`].
+//! American spelling and English (Porter 2) stemming, with a cache: [`CachedStemmer`].
 //!
-//! Text repeats its words (Zipf), so most tokens are stemmed many times. The filter keeps the
-//! stems it has computed, per analyzer instance (each indexing thread has its own), and clears
-//! the cache when it reaches [`MAX_CACHED`] words, bounding its memory. Output is exactly
-//! tantivy's `Stemmer::new(Language::English)`; the test below checks that.
+//! Text repeats its words (Zipf), so most tokens are normalized many times. The filter keeps
+//! the terms it has computed, per analyzer instance (each indexing thread has its own), and
+//! clears the cache when it reaches [`MAX_CACHED`] words, bounding its memory. A word becomes
+//! [`spelling::americanize`]d, then (unless built with `stem: false`) exactly what tantivy's
+//! `Stemmer::new(Language::English)` makes of it; the test below checks that. Words the cache
+//! misses are also handed to a [`Vocabulary`] when one is attached (the indexer's analyzers):
+//! the words a corpus holds, for typo correction, at no extra tokenizing cost.
 
-use rustc_hash::FxHashMap as HashMap;
+use std::sync::{Arc, Mutex};
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use tantivy::tokenizer::{Token, TokenFilter, TokenStream, Tokenizer};
+
+use super::spelling;
 
 /// Most words a cache holds before it starts over.
 pub const MAX_CACHED: usize = 50_000;
 
-/// The stemming filter; see the module docs.
-#[derive(Clone, Copy, Default)]
-pub struct CachedStemmer;
+/// Shortest word a [`Vocabulary`] keeps.
+const MIN_VOCABULARY_CHARS: usize = 3;
+
+/// The normalizing filter; see the module docs.
+#[derive(Clone, Default)]
+pub struct CachedStemmer {
+    /// Stem after the spelling normalization (else only normalize spelling).
+    pub stem: bool,
+    /// Where to record the words seen, if anywhere.
+    pub vocabulary: Option<Vocabulary>,
+}
+
+/// The distinct words (lowercased, folded, before spelling and stemming) seen by every
+/// analyzer that shares it. Only words of letters, at least three long, are kept.
+#[derive(Clone, Default)]
+pub struct Vocabulary(Arc<Mutex<HashSet<String>>>);
+
+impl Vocabulary {
+    fn add(&self, word: &str) {
+        if word.len() >= MIN_VOCABULARY_CHARS && word.bytes().all(|b| b.is_ascii_lowercase()) {
+            let mut words = self
+                .0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if !words.contains(word) {
+                words.insert(word.to_string());
+            }
+        }
+    }
+
+    /// The words seen so far.
+    pub fn words(&self) -> HashSet<String> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+}
 
 impl TokenFilter for CachedStemmer {
     type Tokenizer<T: Tokenizer> = CachedStemmerFilter<T>;
@@ -22,15 +64,17 @@ impl TokenFilter for CachedStemmer {
         CachedStemmerFilter {
             inner: tokenizer,
             cache: HashMap::default(),
+            config: self,
         }
     }
 }
 
-/// A tokenizer followed by cached stemming.
+/// A tokenizer followed by cached normalization.
 #[derive(Clone)]
 pub struct CachedStemmerFilter<T> {
     inner: T,
     cache: HashMap<String, String>,
+    config: CachedStemmer,
 }
 
 impl<T: Tokenizer> Tokenizer for CachedStemmerFilter<T> {
@@ -40,6 +84,7 @@ impl<T: Tokenizer> Tokenizer for CachedStemmerFilter<T> {
         CachedStemmerStream {
             tail: self.inner.token_stream(text),
             cache: &mut self.cache,
+            config: &self.config,
             stemmer: frostem::Stemmer::new(frostem::Algorithm::English),
         }
     }
@@ -49,6 +94,7 @@ impl<T: Tokenizer> Tokenizer for CachedStemmerFilter<T> {
 pub struct CachedStemmerStream<'a, S> {
     tail: S,
     cache: &'a mut HashMap<String, String>,
+    config: &'a CachedStemmer,
     stemmer: frostem::Stemmer,
 }
 
@@ -62,7 +108,15 @@ impl<S: TokenStream> TokenStream for CachedStemmerStream<'_, S> {
             token.text.clone_from(stem);
             return true;
         }
-        let stem = self.stemmer.stem(&token.text).into_owned();
+        if let Some(vocabulary) = &self.config.vocabulary {
+            vocabulary.add(&token.text);
+        }
+        let word = spelling::americanize(&token.text);
+        let stem = if self.config.stem {
+            self.stemmer.stem(&word).into_owned()
+        } else {
+            word.into_owned()
+        };
         if self.cache.len() >= MAX_CACHED {
             self.cache.clear();
         }
@@ -88,8 +142,8 @@ mod tests {
 
     #[test]
     fn same_stems_as_tantivys_stemmer_twice_over() {
-        let text = "running runs ran tumours embolization embolisation generously \
-                    running tumours happiness caring cares cared";
+        let text = "running runs ran tumors embolization generously \
+                    running tumors happiness caring cares cared";
         let stems = |mut a: TextAnalyzer| {
             let mut out = Vec::new();
             for _ in 0..2 {
@@ -100,7 +154,10 @@ mod tests {
         };
         let ours = stems(
             TextAnalyzer::builder(WhitespaceTokenizer::default())
-                .filter(CachedStemmer)
+                .filter(CachedStemmer {
+                    stem: true,
+                    vocabulary: None,
+                })
                 .build(),
         );
         let theirs = stems(
@@ -110,5 +167,35 @@ mod tests {
         );
         assert_eq!(ours, theirs);
         assert_eq!(ours[0], "run");
+    }
+
+    #[test]
+    fn british_spellings_become_american_before_stemming() {
+        let mut a = TextAnalyzer::builder(WhitespaceTokenizer::default())
+            .filter(CachedStemmer {
+                stem: true,
+                vocabulary: None,
+            })
+            .build();
+        let mut out = Vec::new();
+        a.token_stream("tumours tumors embolisation embolization")
+            .process(&mut |t| out.push(t.text.clone()));
+        assert_eq!(out, ["tumor", "tumor", "embol", "embol"]);
+    }
+
+    #[test]
+    fn vocabulary_collects_words_of_letters() {
+        let vocabulary = Vocabulary::default();
+        let mut a = TextAnalyzer::builder(WhitespaceTokenizer::default())
+            .filter(CachedStemmer {
+                stem: true,
+                vocabulary: Some(vocabulary.clone()),
+            })
+            .build();
+        a.token_stream("tumours in 2024 tumours ab")
+            .process(&mut |_| {});
+        let mut words: Vec<String> = vocabulary.words().into_iter().collect();
+        words.sort();
+        assert_eq!(words, ["tumours"]);
     }
 }

@@ -18,7 +18,7 @@ const SUMMARY: &str = "medsearch.json";
 const FILES: &str = "files.bin";
 
 /// Bumped whenever the schema, parser or analyzer change what an index holds.
-pub const FORMAT_VERSION: u32 = 5;
+pub const FORMAT_VERSION: u32 = 6;
 
 /// The fingerprint of this build of medsearch's indexing: format and version.
 pub fn fingerprint() -> String {
