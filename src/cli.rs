@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::error::{Error, Result};
 use crate::eval::{self, EvalOptions};
+use crate::expand::synonyms;
 use crate::index::{self, Mode, UpdateReport};
 use crate::output::{self, Style};
 use crate::parse::RecordKind;
@@ -35,6 +36,9 @@ enum Command {
     Search(SearchArgs),
     /// Run a batch of queries against relevance judgments and report metrics.
     Eval(EvalArgs),
+    /// List the abbreviations learned from the corpus, with the file and line of each
+    /// definition; builds the index first if there is none.
+    Abbreviations(StatusArgs),
 }
 
 #[derive(Debug, Args)]
@@ -276,6 +280,24 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<Outcome> {
                 Outcome::Found
             })
         }
+        Command::Abbreviations(args) => {
+            let (corpus, index_dir) = (&args.location.corpus, &args.location.index);
+            let searchable = open_or_build_index(corpus, index_dir)?;
+            let definitions =
+                index::manifest::read_definitions(&searchable.dir).map_err(|reason| {
+                    Error::IndexCorrupt {
+                        path: index_dir.clone(),
+                        reason,
+                    }
+                })?;
+            let style = if args.json { Style::Json } else { Style::Plain };
+            output::abbreviations(&mut out, &definitions, corpus, style).map_err(stdout_error)?;
+            Ok(if definitions.is_empty() {
+                Outcome::NothingFound
+            } else {
+                Outcome::Found
+            })
+        }
         Command::Eval(args) => {
             let s = args.resolve();
             let queries = eval::read_queries(&s.queries)?;
@@ -302,9 +324,16 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<Outcome> {
     }
 }
 
+/// [`open_or_build_index`], with the corpus's synonyms added to the query expansions.
+fn open_or_build(corpus: &Path, index_dir: &Path) -> Result<index::Searchable> {
+    let mut searchable = open_or_build_index(corpus, index_dir)?;
+    searchable.expansions.add_synonyms(&synonyms::load(corpus)?);
+    Ok(searchable)
+}
+
 /// Opens the index, building it first when there is none or it was made by another version
 /// of medsearch, and warns when it is stale.
-fn open_or_build(corpus: &Path, index_dir: &Path) -> Result<index::Searchable> {
+fn open_or_build_index(corpus: &Path, index_dir: &Path) -> Result<index::Searchable> {
     let why = match index::open(index_dir) {
         Err(Error::IndexMissing(_)) => format!("no index at '{}' yet", index_dir.display()),
         Err(Error::IndexOutdated { found, .. }) if corpus.is_dir() => {

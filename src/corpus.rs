@@ -2,7 +2,8 @@
 //!
 //! Rules: the folder is walked recursively; files whose extension names a
 //! [`Format`] are documents. Hidden files and folders (name starting with `.`) and editor
-//! leftovers (`*~`, `*.swp`, `*.swo`, `#*#`) are ignored. Symbolic links are not followed, so
+//! leftovers (`*~`, `*.swp`, `*.swo`, `#*#`) are ignored, and so is the synonyms file
+//! (`synonyms.txt` at the root, [`crate::expand::synonyms`]). Symbolic links are not followed, so
 //! nothing outside the corpus folder is read through one. A document that cannot be read, is not
 //! UTF-8, or holds no text is skipped with a reason; the others are indexed. In a JSONL file,
 //! bad lines are skipped one by one.
@@ -13,6 +14,7 @@ use std::time::UNIX_EPOCH;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::expand::synonyms;
 use crate::parse::{self, Document, Format};
 
 /// One document file found in the corpus, with what is needed to tell whether it changed.
@@ -95,7 +97,7 @@ fn list_folder(root: &Path, dir: &str) -> Listing {
         };
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if ignored_name(&name) {
+        if ignored_name(&name) || (dir.is_empty() && name == synonyms::FILE) {
             continue;
         }
         let path = if dir.is_empty() {

@@ -23,6 +23,7 @@ pub mod cli;
 pub mod corpus;
 pub mod error;
 pub mod eval;
+pub mod expand;
 pub mod index;
 pub mod output;
 pub mod parse;

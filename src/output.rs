@@ -17,6 +17,7 @@ use crate::corpus::Skipped;
 use crate::index::{Difference, Searchable, UpdateReport};
 
 use crate::eval::Report;
+use crate::expand::Definition;
 use crate::parse::RecordKind;
 use crate::search::{Hit, Results};
 
@@ -44,6 +45,15 @@ pub fn results(out: &mut dyn Write, results: &Results, style: Style) -> io::Resu
         return writeln!(out);
     }
     let paint = |code: &'static str| if style == Style::Color { code } else { "" };
+    if let Some(corrected) = &results.corrected_query {
+        writeln!(
+            out,
+            "{}showing results for {}{}\n",
+            paint(DIM),
+            quoted(corrected),
+            paint(RESET)
+        )?;
+    }
     for hit in &results.hits {
         let kind = match hit.kind {
             RecordKind::Section => String::new(),
@@ -88,7 +98,11 @@ pub fn results(out: &mut dyn Write, results: &Results, style: Style) -> io::Resu
         paint(DIM),
         results.total_hits,
         paint(RESET)
-    )
+    )?;
+    match &results.suggestion {
+        Some(suggestion) => writeln!(out, "did you mean {}?", quoted(suggestion)),
+        None => Ok(()),
+    }
 }
 
 /// Writes an evaluation report: the means, then optionally one row per query, then any
@@ -351,6 +365,51 @@ fn snippet(hit: &Hit, on: &str, off: &str) -> String {
     }
     out.push_str(&clean(&text[at..]));
     out
+}
+
+/// Abbreviation definitions: `path:line: SHORT = long form`, then a count; or JSON
+/// (`{"abbreviations": [{"short", "long", "path", "line"}]}`, paths joined to the corpus).
+pub fn abbreviations(
+    out: &mut dyn Write,
+    definitions: &[Definition],
+    corpus: &Path,
+    style: Style,
+) -> io::Result<()> {
+    let joined: Vec<Definition> = definitions
+        .iter()
+        .map(|d| Definition {
+            path: corpus.join(&d.path).to_string_lossy().into_owned(),
+            ..d.clone()
+        })
+        .collect();
+    if style == Style::Json {
+        serde_json::to_writer(&mut *out, &serde_json::json!({ "abbreviations": joined }))?;
+        return writeln!(out);
+    }
+    for d in &joined {
+        let (path, short, long) = (clean(&d.path), clean(&d.short), clean(&d.long));
+        writeln!(out, "{path}:{}: {short} = {long}", d.line)?;
+    }
+    let distinct: std::collections::BTreeSet<_> =
+        joined.iter().map(|d| (&d.short, &d.long)).collect();
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    writeln!(
+        out,
+        "{} definition{} of {} abbreviation{}",
+        joined.len(),
+        plural(joined.len()),
+        distinct.len(),
+        plural(distinct.len())
+    )
+}
+
+/// A query in double quotes, unless it has its own.
+fn quoted(query: &str) -> String {
+    if query.contains('"') {
+        clean(query)
+    } else {
+        format!("\"{}\"", clean(query))
+    }
 }
 
 /// Makes corpus text safe for a terminal: control characters become `�`, tabs and newlines

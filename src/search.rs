@@ -10,6 +10,11 @@
 //!   (×[`PROXIMITY_BOOST`]), so records where the words stand together rank above records that
 //!   merely contain them;
 //! - `word*` expands over the index's terms (at most [`MAX_PREFIX_TERMS`] per field);
+//! - a word or phrase with synonyms or an abbreviation's other form ([`crate::expand`]; for a
+//!   run of plain words, any part of the run) also searches them, as optional clauses scaled to
+//!   count [`crate::expand::SYNONYM_WEIGHT`] of a literal match: the scale is the ratio of the
+//!   BM25 idf sums of the query's terms and the alternative's, so a rare alternative phrase
+//!   does not outweigh the word typed;
 //! - `kind:` / `doc:` and `--kind` are filters that add nothing to the score.
 //!
 //! Hits are ordered by score, ties broken by document id then line, so output is deterministic.
@@ -29,6 +34,8 @@ use tantivy::{Searcher, TantivyDocument, Term};
 
 use crate::analysis;
 use crate::error::{Error, Result};
+use crate::expand::Expansions;
+use crate::expand::typo::{self, Limits};
 use crate::index::{Fields, Searchable};
 use crate::parse::{Citation, RecordKind, Reference, Reviewer};
 use crate::query::{self, FieldName, Node, Occur};
@@ -115,19 +122,58 @@ pub struct Hit {
 pub struct Results {
     /// The query as given.
     pub query: String,
+    /// The query actually run, when words unknown to the index were corrected ([`typo`]).
+    pub corrected_query: Option<String>,
+    /// With no hits: a close query that has some, if there is one.
+    pub suggestion: Option<String>,
     /// How many records matched in all.
     pub total_hits: usize,
     /// The best ones, ranked.
     pub hits: Vec<Hit>,
 }
 
-/// Runs a query against an opened index.
+/// Runs a query against an opened index. Words the index does not know are corrected first
+/// when a corpus word is close enough; with no hits, a close query with hits is suggested
+/// ([`typo`]).
 pub fn search(s: &Searchable, query_text: &str, opts: &SearchOptions) -> Result<Results> {
-    let tree = if opts.plain {
-        query::parse_plain(query_text)?
-    } else {
-        query::parse(query_text)?
+    let parse = |text: &str| {
+        if opts.plain {
+            query::parse_plain(text)
+        } else {
+            query::parse(text)
+        }
     };
+    let tree = parse(query_text)?;
+    let fixes = typo::corrections(s, &tree, query_text, Limits::Correct)?;
+    let (tree, corrected_query) = if fixes.is_empty() {
+        (tree, None)
+    } else {
+        let corrected = typo::apply(query_text, &fixes);
+        (parse(&corrected)?, Some(corrected))
+    };
+    let mut results = run(s, &tree, opts)?;
+    results.query = query_text.to_string();
+    if results.hits.is_empty() {
+        let text = corrected_query.as_deref().unwrap_or(query_text);
+        let fixes = typo::corrections(s, &tree, text, Limits::Suggest)?;
+        if !fixes.is_empty() {
+            let suggestion = typo::apply(text, &fixes);
+            let counting = SearchOptions {
+                limit: 1,
+                snippets: false,
+                ..opts.clone()
+            };
+            if run(s, &parse(&suggestion)?, &counting)?.total_hits > 0 {
+                results.suggestion = Some(suggestion);
+            }
+        }
+    }
+    results.corrected_query = corrected_query;
+    Ok(results)
+}
+
+/// Runs a parsed query (no corrections).
+fn run(s: &Searchable, tree: &Node, opts: &SearchOptions) -> Result<Results> {
     let searcher = s.reader.searcher();
     let mut compiler = Compiler {
         fields: s.fields,
@@ -135,14 +181,15 @@ pub fn search(s: &Searchable, query_text: &str, opts: &SearchOptions) -> Result<
         stemmed: analysis::analyzer(),
         unstemmed: analysis::unstemmed_analyzer(),
         highlight: BTreeSet::new(),
-        skip_stop_words: has_content_word(&tree),
+        skip_stop_words: has_content_word(tree),
+        expansions: &s.expansions,
     };
     let nothing = || Error::Query {
         message: "nothing to search: the query has no words".into(),
         position: 1,
     };
-    let compiled = compiler.node(&tree, false)?.ok_or_else(nothing)?;
-    if let Node::Group(clauses) = &tree
+    let compiled = compiler.node(tree, false)?.ok_or_else(nothing)?;
+    if let Node::Group(clauses) = tree
         && clauses.iter().all(|(o, _)| *o == Occur::MustNot)
     {
         return Err(Error::Query {
@@ -204,7 +251,9 @@ pub fn search(s: &Searchable, query_text: &str, opts: &SearchOptions) -> Result<
         })
         .collect();
     Ok(Results {
-        query: query_text.to_string(),
+        query: String::new(),
+        corrected_query: None,
+        suggestion: None,
         total_hits,
         hits,
     })
@@ -302,6 +351,8 @@ struct Compiler<'a> {
     highlight: BTreeSet<Vec<String>>,
     /// Whether single stop words are left out as terms (the query has other words).
     skip_stop_words: bool,
+    /// Synonyms and abbreviations.
+    expansions: &'a Expansions,
 }
 
 /// Whether the query holds a word that is not a stop word, a prefix or a phrase (excluded
@@ -390,12 +441,48 @@ impl Compiler<'_> {
         if !negated && matches!(field, None | Some(FieldName::Body)) {
             self.highlight.insert(terms.clone());
         }
-        let per_field = self
-            .text_fields(field)
-            .into_iter()
-            .map(|(f, boost)| boosted(terms_query(f, &terms, 0), boost))
+        let fields = self.text_fields(field);
+        let mut per_field: Alternatives = fields
+            .iter()
+            .map(|&(f, boost)| boosted(terms_query(f, &terms, 0), boost))
             .collect();
+        per_field.extend(self.expand(&terms, &fields, negated));
         Some(per_field)
+    }
+
+    /// The synonyms and abbreviation forms of a term sequence, searched in `fields`, each
+    /// scaled to count its weight of a literal match (see the module docs).
+    fn expand(&mut self, terms: &[String], fields: &[(Field, f32)], negated: bool) -> Alternatives {
+        let expansions = self.expansions;
+        let mut out = Alternatives::new();
+        for (alternative, weight) in expansions.of(terms) {
+            for &(field, boost) in fields {
+                // An alternative with a term the field lacks cannot match there.
+                if let (ours, Some(theirs)) = (self.idf(field, terms), self.idf(field, alternative))
+                {
+                    let scale = boost * weight * ours.unwrap_or(theirs) / theirs;
+                    out.push(boosted(terms_query(field, alternative, 0), scale));
+                }
+            }
+            if !negated {
+                self.highlight.insert(alternative.clone());
+            }
+        }
+        out
+    }
+
+    /// The sum of the BM25 idf of `terms` in `field` (what tantivy weighs a phrase by), or
+    /// `None` when a term is not in the field.
+    fn idf(&self, field: Field, terms: &[String]) -> Option<f32> {
+        let docs = self.searcher.num_docs() as f32;
+        terms
+            .iter()
+            .map(|t| {
+                let term = Term::from_field_text(field, t);
+                let df = self.searcher.doc_freq(&term).unwrap_or(0) as f32;
+                (df > 0.0).then(|| (1.0 + (docs - df + 0.5) / (df + 0.5)).ln())
+            })
+            .sum()
     }
 
     fn prefix(
@@ -521,6 +608,13 @@ impl Compiler<'_> {
                         .map(|t| t.text),
                 );
                 continue;
+            }
+            let fields = self.text_fields(None);
+            for len in 2..=self.expansions.longest().min(run.len()) {
+                for window in run.windows(len) {
+                    let found = self.expand(window, &fields, false);
+                    boosts.extend(found.into_iter().map(|q| (TOccur::Should, q)));
+                }
             }
             if (2..=MAX_PHRASE_WORDS).contains(&run.len()) {
                 for (field, boost) in self.text_fields(None) {

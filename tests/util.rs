@@ -33,10 +33,11 @@ impl Env {
         env
     }
 
-    /// A working folder whose `corpus/` holds the material.
+    /// A working folder whose `corpus/` holds the material and its synonyms file, as shipped.
     pub fn material() -> Env {
         let env = Env::empty();
         env.copy(&repo().join("corpus").join(MATERIAL), MATERIAL);
+        env.copy(&repo().join("corpus/synonyms.txt"), "synonyms.txt");
         env
     }
 
@@ -165,6 +166,8 @@ impl Run {
 #[serde(deny_unknown_fields)]
 pub struct Results {
     pub query: String,
+    pub corrected_query: Option<String>,
+    pub suggestion: Option<String>,
     pub total_hits: usize,
     pub hits: Vec<Hit>,
 }

@@ -6,6 +6,14 @@
 //! It grows with the corpus and is read by every `index` run, so it is compact binary
 //! (postcard): a tenth of the time JSON took to parse at 10,000 files. The [`fingerprint`] covers everything that changes what indexing produces; an
 //! index whose fingerprint differs is rebuilt in full.
+//!
+//! Three more files serve query expansion and are written with each new generation (a run
+//! that changes nothing does not read them): `definitions.bin`, every abbreviation definition
+//! with its file and line (for `medsearch abbreviations`, and carried over by incremental
+//! updates); `abbreviations.bin`, their distinct analyzed pairs, read by every search; and
+//! `words.txt`, the corpus's words, one per line, read when a query word has no match (typo
+//! correction). An incremental update adds the words of the files it reads to the previous
+//! list, so words of removed files stay until the next full build.
 
 use std::path::Path;
 
@@ -13,12 +21,16 @@ use serde::{Deserialize, Serialize};
 
 use crate::corpus::{CorpusFile, Skipped};
 use crate::error::{Error, Result};
+use crate::expand::{Definition, TermPair};
 
 const SUMMARY: &str = "medsearch.json";
 const FILES: &str = "files.bin";
+const DEFINITIONS: &str = "definitions.bin";
+const ABBREVIATIONS: &str = "abbreviations.bin";
+const WORDS: &str = "words.txt";
 
 /// Bumped whenever the schema, parser or analyzer change what an index holds.
-pub const FORMAT_VERSION: u32 = 6;
+pub const FORMAT_VERSION: u32 = 7;
 
 /// The fingerprint of this build of medsearch's indexing: format and version.
 pub fn fingerprint() -> String {
@@ -93,8 +105,47 @@ pub fn read_summary(gen_dir: &Path) -> std::result::Result<Summary, String> {
 
 /// Reads a generation's file list.
 pub fn read_files(gen_dir: &Path) -> std::result::Result<Vec<FileEntry>, String> {
-    let bytes = std::fs::read(gen_dir.join(FILES)).map_err(|e| format!("{FILES}: {e}"))?;
-    postcard::from_bytes(&bytes).map_err(|e| format!("{FILES}: {e}"))
+    read_postcard(gen_dir, FILES)
+}
+
+/// Reads a generation's abbreviation definitions.
+pub fn read_definitions(gen_dir: &Path) -> std::result::Result<Vec<Definition>, String> {
+    read_postcard(gen_dir, DEFINITIONS)
+}
+
+/// Reads a generation's analyzed abbreviation pairs.
+pub fn read_abbreviations(gen_dir: &Path) -> std::result::Result<Vec<TermPair>, String> {
+    read_postcard(gen_dir, ABBREVIATIONS)
+}
+
+/// Reads a generation's word list.
+pub fn read_words(gen_dir: &Path) -> std::result::Result<Vec<String>, String> {
+    let text = std::fs::read_to_string(gen_dir.join(WORDS)).map_err(|e| format!("{WORDS}: {e}"))?;
+    Ok(text.lines().map(str::to_string).collect())
+}
+
+/// Writes the expansion files of a new generation: definitions, their pairs, sorted words.
+pub fn write_expansions(
+    gen_dir: &Path,
+    definitions: &[Definition],
+    abbreviations: &[TermPair],
+    words: &[String],
+) -> Result<()> {
+    let bytes = postcard::to_allocvec(definitions).expect("definitions serialize");
+    write_durably(&gen_dir.join(DEFINITIONS), &bytes)?;
+    let bytes = postcard::to_allocvec(abbreviations).expect("pairs serialize");
+    write_durably(&gen_dir.join(ABBREVIATIONS), &bytes)?;
+    let mut text = words.join("\n");
+    text.push('\n');
+    write_durably(&gen_dir.join(WORDS), text.as_bytes())
+}
+
+fn read_postcard<T: serde::de::DeserializeOwned>(
+    gen_dir: &Path,
+    name: &str,
+) -> std::result::Result<T, String> {
+    let bytes = std::fs::read(gen_dir.join(name)).map_err(|e| format!("{name}: {e}"))?;
+    postcard::from_bytes(&bytes).map_err(|e| format!("{name}: {e}"))
 }
 
 /// Writes both manifest files durably.

@@ -22,6 +22,7 @@ use std::collections::HashSet;
 use rustc_hash::FxHashMap as HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use tantivy::collector::DocSetCollector;
 use tantivy::query::TermQuery;
@@ -34,6 +35,7 @@ use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term, doc};
 use crate::analysis::{self, ANALYZER};
 use crate::corpus::{self, CorpusFile};
 use crate::error::{Error, Result};
+use crate::expand::Expansions;
 use crate::parse::Document;
 use manifest::Summary;
 pub use update::{Mode, UpdateReport, update};
@@ -162,6 +164,25 @@ pub struct Searchable {
     pub summary: Summary,
     /// The generation's folder.
     pub dir: PathBuf,
+    /// What query words expand to: the corpus's abbreviations (synonyms are added by the
+    /// caller, from the corpus folder).
+    pub expansions: Expansions,
+    /// The corpus's words, read on first use ([`Searchable::words`]).
+    words: OnceLock<Vec<String>>,
+}
+
+impl Searchable {
+    /// The corpus's words (for typo correction), sorted; read from the generation once.
+    pub fn words(&self) -> Result<&[String]> {
+        if let Some(words) = self.words.get() {
+            return Ok(words);
+        }
+        let words = manifest::read_words(&self.dir).map_err(|reason| Error::IndexCorrupt {
+            path: self.dir.clone(),
+            reason,
+        })?;
+        Ok(self.words.get_or_init(|| words))
+    }
 }
 
 /// Whether an index has been built at this location.
@@ -230,6 +251,7 @@ fn open_current(index_dir: &Path) -> std::result::Result<Searchable, OpenError> 
     let index = Index::open_in_dir(&dir).map_err(|e| e.to_string())?;
     analysis::register(&index);
     let fields = Fields::from_schema(&index.schema())?;
+    let expansions = Expansions::new(&manifest::read_abbreviations(&dir)?);
     let reader = index
         .reader_builder()
         .reload_policy(ReloadPolicy::Manual)
@@ -253,6 +275,8 @@ fn open_current(index_dir: &Path) -> std::result::Result<Searchable, OpenError> 
         fields,
         summary,
         dir,
+        expansions,
+        words: OnceLock::new(),
     })
 }
 

@@ -24,10 +24,12 @@ use tantivy::{Index, IndexWriter, Term};
 
 use super::manifest::{self, FileEntry, Summary};
 use super::{CURRENT, Fields, GENERATION_PREFIX, LOCK, current_generation, exists};
-use crate::analysis;
+use crate::analysis::{self, Vocabulary};
 use crate::corpus::{self, CorpusFile, Skipped};
 use crate::error::{Error, Result};
-use crate::parse::{Document, RecordKind};
+use crate::expand::{self, Definition, abbrev};
+use crate::parse::{Document, Format, RecordKind};
+use rustc_hash::FxHashSet as HashSet;
 
 /// Memory budget of the index writer, shared by its threads (the bound on its heap use).
 pub const WRITER_HEAP_BYTES: usize = 256 * 1024 * 1024;
@@ -75,7 +77,7 @@ pub struct Counts {
 }
 
 /// A file's new manifest entry and the documents it parsed into.
-type Parsed = (FileEntry, Vec<Document>);
+type Parsed = (FileEntry, Vec<Document>, Vec<Definition>);
 
 /// Files are read, parsed and handed to the index writer in batches of this many, so parsing
 /// overlaps indexing and memory holds one batch of parsed documents, not the corpus.
@@ -175,7 +177,7 @@ pub fn update(
                 (FileState::Read(parsed, reasons), prev) => {
                     skipped.extend(reasons);
                     match (parsed, prev) {
-                        (Some((entry, _)), Some(prev)) if prev.hash == entry.hash => {
+                        (Some((entry, ..)), Some(prev)) if prev.hash == entry.hash => {
                             report.unchanged += 1;
                             rewrite = true;
                             entries.push(Cow::Owned(FileEntry {
@@ -183,7 +185,7 @@ pub fn update(
                                 ..prev.clone()
                             }));
                         }
-                        (Some((entry, docs)), prev) => {
+                        (Some((entry, docs, definitions)), prev) => {
                             open(&mut generation)?;
                             let generation = generation.as_mut().expect("opened");
                             if prev.is_some() {
@@ -192,7 +194,7 @@ pub fn update(
                             } else {
                                 report.added += 1;
                             }
-                            generation.add(&docs)?;
+                            generation.add(&docs, definitions)?;
                             entries.push(Cow::Owned(entry));
                         }
                         // Unusable now: keep the previous version's records (and its entry,
@@ -288,6 +290,13 @@ fn read_file(root: &Path, file: corpus::CorpusFile, skipped: &mut Vec<Skipped>) 
     if docs.is_empty() {
         return None;
     }
+    let definitions = match (
+        std::str::from_utf8(&bytes),
+        Format::of(Path::new(&file.path)),
+    ) {
+        (Ok(text), Some(format)) => abbrev::in_file(&file.path, format, text, &docs),
+        _ => Vec::new(),
+    };
     let count = |kind| {
         docs.iter()
             .flat_map(|d| &d.records)
@@ -302,7 +311,7 @@ fn read_file(root: &Path, file: corpus::CorpusFile, skipped: &mut Vec<Skipped>) 
         reviewers: count(RecordKind::Reviewer),
         file,
     };
-    Some((entry, docs))
+    Some((entry, docs, definitions))
 }
 
 fn totals(entries: &[Cow<FileEntry>], skipped: Vec<Skipped>) -> Summary {
@@ -327,8 +336,16 @@ fn totals(entries: &[Cow<FileEntry>], skipped: Vec<Skipped>) -> Summary {
 struct NewGeneration {
     name: String,
     dir: PathBuf,
+    /// The generation built upon, if any.
+    base: Option<PathBuf>,
     fields: Fields,
     writer: IndexWriter,
+    /// Words seen by the writer's analyzers.
+    vocabulary: Vocabulary,
+    /// Definitions in the files indexed by this run.
+    fresh: Vec<Definition>,
+    /// Files whose previous definitions are void (re-indexed or removed).
+    replaced: HashSet<String>,
 }
 
 impl NewGeneration {
@@ -351,7 +368,8 @@ impl NewGeneration {
             }
             None => Index::create_in_dir(&dir, Fields::schema())?,
         };
-        analysis::register(&index);
+        let vocabulary = Vocabulary::default();
+        analysis::register_collecting(&index, &vocabulary);
         let fields =
             Fields::from_schema(&index.schema()).map_err(|reason| Error::IndexCorrupt {
                 path: dir.clone(),
@@ -371,19 +389,25 @@ impl NewGeneration {
         Ok(NewGeneration {
             name,
             dir,
+            base: base.map(Path::to_path_buf),
             fields,
             writer,
+            vocabulary,
+            fresh: Vec::new(),
+            replaced: HashSet::default(),
         })
     }
 
-    /// Deletes every record of a corpus file.
+    /// Deletes every record (and definition) of a corpus file.
     fn delete(&mut self, path: &str) {
         self.writer
             .delete_term(Term::from_field_text(self.fields.path, path));
+        self.replaced.insert(path.to_string());
     }
 
-    /// Adds the records of parsed documents.
-    fn add(&mut self, docs: &[Document]) -> Result<()> {
+    /// Adds the records of parsed documents and the definitions found in their file.
+    fn add(&mut self, docs: &[Document], definitions: Vec<Definition>) -> Result<()> {
+        self.fresh.extend(definitions);
         for doc in docs {
             for record in self.fields.document(doc) {
                 self.writer.add_document(record)?;
@@ -401,11 +425,37 @@ impl NewGeneration {
         entries: &[Cow<FileEntry>],
     ) -> Result<()> {
         self.writer.commit()?;
+        // After the commit: the writer's threads have analyzed every document by then.
+        self.write_expansions()?;
         self.writer.wait_merging_threads()?;
         manifest::write(&self.dir, summary, entries)?;
         switch_current(index_dir, &self.name)?;
         remove_generations(index_dir, Some(&self.dir));
         Ok(())
+    }
+
+    /// Writes the definitions (the base's, less those of files re-indexed or removed, plus
+    /// this run's), their analyzed pairs, and the words (the base's and this run's).
+    fn write_expansions(&mut self) -> Result<()> {
+        let corrupt = |reason| Error::IndexCorrupt {
+            path: self.dir.clone(),
+            reason,
+        };
+        let (mut definitions, mut words) = match &self.base {
+            Some(base) => (
+                manifest::read_definitions(base).map_err(corrupt)?,
+                manifest::read_words(base).map_err(corrupt)?,
+            ),
+            None => Default::default(),
+        };
+        definitions.retain(|d| !self.replaced.contains(&d.path));
+        definitions.append(&mut self.fresh);
+        definitions.sort_by(|a, b| a.path.cmp(&b.path).then(a.line.cmp(&b.line)));
+        let abbreviations = expand::abbreviation_terms(definitions.iter());
+        words.extend(self.vocabulary.words());
+        words.sort_unstable();
+        words.dedup();
+        manifest::write_expansions(&self.dir, &definitions, &abbreviations, &words)
     }
 
     /// Drops the unfinished generation.

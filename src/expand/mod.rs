@@ -1,0 +1,162 @@
+//! Query expansion: what else a query's words may match.
+//!
+//! - [`synonyms`]: groups of equivalent words and phrases from `synonyms.txt` in the corpus.
+//! - [`typo`]: unknown query words corrected to the closest word of the corpus.
+//! - [`abbrev`]: abbreviations defined in the corpus (`transarterial chemoembolization
+//!   (TACE)`), learned while indexing, corpus-wide: a short form with several long forms
+//!   expands to all of them.
+//!
+//! Abbreviations are stored in each index generation as the distinct pairs of analyzed
+//! forms ([`abbreviation_terms`]), so a search does not analyze them again.
+//!
+//! [`Expansions`] maps the terms of a word or phrase (after analysis, so `Chemo` and `chemo`
+//! are one key, and so are `tumour` and `tumor`) to its alternatives, each with a weight below
+//! 1: the search adds an alternative as an optional clause whose score is scaled so that a
+//! record matching only the alternative scores that weight times what the same match of the
+//! query's own words would (see `search`); literal matches rank first.
+
+pub mod abbrev;
+pub mod synonyms;
+pub mod typo;
+
+use rustc_hash::FxHashMap as HashMap;
+
+use crate::analysis;
+pub use abbrev::Definition;
+
+/// How much a match of a synonym counts, relative to a match of the word itself.
+pub const SYNONYM_WEIGHT: f32 = 0.6;
+/// How much a match of an abbreviation's other form counts.
+pub const ABBREVIATION_WEIGHT: f32 = 0.8;
+
+/// The analyzed short and long form of an abbreviation.
+pub type TermPair = (Vec<String>, Vec<String>);
+
+/// The distinct analyzed `(short, long)` pairs of definitions, sorted. A short form that
+/// analyzes to a stop word (`IT`, `US`) or to several terms is left out.
+pub fn abbreviation_terms<'a>(definitions: impl Iterator<Item = &'a Definition>) -> Vec<TermPair> {
+    let distinct: std::collections::BTreeSet<(&str, &str)> = definitions
+        .map(|d| (d.short.as_str(), d.long.as_str()))
+        .collect();
+    let mut analyzer = analysis::analyzer();
+    let mut pairs: Vec<TermPair> = distinct
+        .into_iter()
+        .filter_map(|(short, long)| {
+            let short = terms(&mut analyzer, short);
+            let keep = short.len() == 1 && !analysis::is_stop_word(&short[0]);
+            keep.then(|| (short, terms(&mut analyzer, long)))
+        })
+        .collect();
+    pairs.sort();
+    pairs.dedup();
+    pairs
+}
+
+fn terms(analyzer: &mut tantivy::tokenizer::TextAnalyzer, text: &str) -> Vec<String> {
+    analysis::tokens(analyzer, text)
+        .into_iter()
+        .map(|t| t.text)
+        .collect()
+}
+
+/// Term sequences and their alternatives; see the module docs.
+#[derive(Debug, Clone, Default)]
+pub struct Expansions {
+    alternatives: HashMap<Vec<String>, Vec<(Vec<String>, f32)>>,
+    longest: usize,
+}
+
+impl Expansions {
+    /// Expansions from abbreviations ([`abbreviation_terms`]).
+    pub fn new(abbreviations: &[TermPair]) -> Expansions {
+        let mut out = Expansions::default();
+        for (short, long) in abbreviations {
+            out.add(short, long, ABBREVIATION_WEIGHT);
+            out.add(long, short, ABBREVIATION_WEIGHT);
+        }
+        out
+    }
+
+    /// Adds synonym groups (each entry expands to every other one of its group).
+    pub fn add_synonyms(&mut self, groups: &[Vec<String>]) {
+        let mut analyzer = analysis::analyzer();
+        for group in groups {
+            let entries: Vec<Vec<String>> = group.iter().map(|e| terms(&mut analyzer, e)).collect();
+            for a in &entries {
+                for b in &entries {
+                    self.add(a, b, SYNONYM_WEIGHT);
+                }
+            }
+        }
+    }
+
+    fn add(&mut self, from: &[String], to: &[String], weight: f32) {
+        if from.is_empty() || to.is_empty() || from == to {
+            return;
+        }
+        let list = self.alternatives.entry(from.to_vec()).or_default();
+        match list.iter_mut().find(|(t, _)| t == to) {
+            Some((_, w)) => *w = w.max(weight),
+            None => list.push((to.to_vec(), weight)),
+        }
+        self.longest = self.longest.max(from.len());
+    }
+
+    /// The alternatives of a term sequence, with their weights.
+    pub fn of(&self, terms: &[String]) -> &[(Vec<String>, f32)] {
+        self.alternatives.get(terms).map_or(&[], Vec::as_slice)
+    }
+
+    /// The most terms any expandable sequence has (0 when there is nothing to expand).
+    pub fn longest(&self) -> usize {
+        self.longest
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seq(words: &[&str]) -> Vec<String> {
+        words.iter().map(|w| w.to_string()).collect()
+    }
+
+    #[test]
+    fn synonyms_and_abbreviations_expand_both_ways() {
+        let synonyms = vec![vec!["Chemo".to_string(), "chemotherapy".to_string()]];
+        let definitions = [
+            Definition {
+                short: "TACE".into(),
+                long: "transarterial chemoembolisation".into(),
+                path: "d.txt".into(),
+                line: 1,
+            },
+            Definition {
+                short: "IT".into(),
+                long: "information technology".into(),
+                path: "d.txt".into(),
+                line: 2,
+            },
+        ];
+        let mut e = Expansions::new(&abbreviation_terms(definitions.iter()));
+        e.add_synonyms(&synonyms);
+        assert_eq!(
+            e.of(&seq(&["chemo"])),
+            [(seq(&["chemotherapi"]), SYNONYM_WEIGHT)]
+        );
+        assert_eq!(
+            e.of(&seq(&["chemotherapi"])),
+            [(seq(&["chemo"]), SYNONYM_WEIGHT)]
+        );
+        assert_eq!(
+            e.of(&seq(&["tace"])),
+            [(seq(&["transarteri", "chemoembol"]), ABBREVIATION_WEIGHT)]
+        );
+        assert_eq!(
+            e.of(&seq(&["transarteri", "chemoembol"])),
+            [(seq(&["tace"]), ABBREVIATION_WEIGHT)]
+        );
+        assert!(e.of(&seq(&["it"])).is_empty());
+        assert_eq!(e.longest(), 2);
+    }
+}
