@@ -326,8 +326,9 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<Outcome> {
 
 /// [`open_or_build_index`], with the corpus's synonyms added to the query expansions.
 fn open_or_build(corpus: &Path, index_dir: &Path) -> Result<index::Searchable> {
+    let synonyms = synonyms::load(corpus)?;
     let mut searchable = open_or_build_index(corpus, index_dir)?;
-    searchable.expansions.add_synonyms(&synonyms::load(corpus)?);
+    searchable.expansions.add_synonyms(&synonyms);
     Ok(searchable)
 }
 
