@@ -28,22 +28,60 @@ pub fn americanize(word: &str) -> Cow<'_, str> {
     if !word.is_ascii() || word.len() < 4 {
         return Cow::Borrowed(word);
     }
+    // This runs on every distinct word of the corpus and of each snippet, and most words
+    // need no rule: one pass over the letter pairs tells which rules can apply.
+    let mut pairs = 0u8;
+    for pair in word.as_bytes().windows(2) {
+        pairs |= match pair {
+            b"ae" | b"oe" | b"ph" => ROOT,
+            b"ou" => OUR,
+            b"is" => ISE,
+            b"ys" => YSE,
+            b"og" => OGUE,
+            b"ll" => DOUBLE_L,
+            _ => 0,
+        };
+    }
     if let Ok(i) = IRREGULAR.binary_search_by(|(uk, _)| uk.cmp(&word)) {
         return Cow::Borrowed(IRREGULAR[i].1);
     }
     let mut out = Cow::Borrowed(word);
-    for (uk, us) in ROOTS {
-        if out.contains(uk) {
-            out = Cow::Owned(out.replace(uk, us));
+    if pairs & ROOT != 0 {
+        for (uk, us) in ROOTS {
+            if out.contains(uk) {
+                out = Cow::Owned(out.replace(uk, us));
+            }
         }
     }
-    for rule in [our, tre, ise, yse, ogue, double_l] {
-        if let Some(changed) = rule(&out) {
+    let rules: [(u8, Rule); 6] = [
+        (OUR, our),
+        (ANY, tre),
+        (ISE, ise),
+        (YSE, yse),
+        (OGUE, ogue),
+        (DOUBLE_L, double_l),
+    ];
+    for (needs, rule) in rules {
+        if (needs == ANY || pairs & needs != 0)
+            && let Some(changed) = rule(&out)
+        {
             return Cow::Owned(changed);
         }
     }
     out
 }
+
+/// Letter pairs that a rule needs (bits of the mask `americanize` computes); `ANY`: none.
+const ANY: u8 = 0;
+const ROOT: u8 = 1;
+const OUR: u8 = 2;
+const ISE: u8 = 4;
+const YSE: u8 = 8;
+const OGUE: u8 = 16;
+const DOUBLE_L: u8 = 32;
+
+/// A spelling rule: the American form of a word, if the rule changes it.
+type Rule = fn(&str) -> Option<String>;
 
 /// Whole words with irregular American spellings, sorted by the British form.
 const IRREGULAR: &[(&str, &str)] = &[
@@ -177,7 +215,10 @@ fn tre(word: &str) -> Option<String> {
         "autre", "contre", "entre", "macabre", "maitre", "metre", "metres", "notre", "ogre",
         "ogres", "outre", "quatre", "timbre", "timbres", "votre",
     ];
-    if NOT.contains(&word) || word.len() < 5 {
+    if word.len() < 5 || !matches!(word.as_bytes()[word.len() - 1], b'e' | b's' | b'd' | b'g') {
+        return None;
+    }
+    if NOT.contains(&word) {
         return None;
     }
     for (uk, us) in [
