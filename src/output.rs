@@ -433,3 +433,67 @@ mod tests {
         assert_eq!(clean("a\x1b[31mred\x07\tb"), "a\u{fffd}[31mred\u{fffd} b");
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn results(texts: &[String]) -> Results {
+        let t = |i: usize| texts[i % texts.len()].clone();
+        let snippet = t(4);
+        let hit = Hit {
+            rank: 1,
+            score: 1.5,
+            id: format!("{}#{}", t(0), t(1)),
+            doc: t(0),
+            doc_title: t(2),
+            kind: RecordKind::Section,
+            heading: t(3),
+            anchor: t(1),
+            path: t(5),
+            line: 3,
+            breadcrumbs: vec![t(6), t(7)],
+            highlights: if snippet.is_empty() {
+                vec![]
+            } else {
+                vec![[0, snippet.len()]]
+            },
+            snippet,
+            reference: None,
+            reviewer: None,
+        };
+        Results {
+            query: t(8),
+            corrected_query: Some(t(9)),
+            suggestion: Some(t(10)),
+            total_hits: 1,
+            hits: vec![hit],
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn corpus_text_reaches_the_terminal_without_control_characters(
+            texts in prop::collection::vec(".{0,30}", 1..12),
+        ) {
+            let results = results(&texts);
+            let mut out = Vec::new();
+            super::results(&mut out, &results, Style::Plain).unwrap();
+            let text = String::from_utf8(out).unwrap();
+            prop_assert!(text.chars().all(|c| c == '\n' || !c.is_control()), "{text:?}");
+        }
+
+        #[test]
+        fn json_output_is_valid_json_holding_the_text_as_is(
+            texts in prop::collection::vec(".{0,30}", 1..12),
+        ) {
+            let results = results(&texts);
+            let mut out = Vec::new();
+            super::results(&mut out, &results, Style::Json).unwrap();
+            let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
+            prop_assert_eq!(value["hits"][0]["heading"].as_str(), Some(results.hits[0].heading.as_str()));
+            prop_assert_eq!(value["query"].as_str(), Some(results.query.as_str()));
+        }
+    }
+}

@@ -666,3 +666,41 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Query-like pieces and anything else.
+    fn piece() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-z]{1,8}\\*?",
+            Just("\"".to_string()),
+            Just("(".to_string()),
+            Just(")".to_string()),
+            prop_oneof![Just("AND"), Just("OR"), Just("NOT"), Just("+"), Just("-")]
+                .prop_map(str::to_string),
+            "(heading|body|kind|doc|color):[a-z]{0,6}",
+            ".{0,6}",
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn any_query_parses_or_names_a_position_inside_it(
+            pieces in prop::collection::vec(piece(), 0..30),
+            plain in any::<bool>(),
+        ) {
+            let text = pieces.join(" ");
+            let parsed = if plain { parse_plain(&text) } else { parse(&text) };
+            match parsed {
+                Ok(_) => {}
+                Err(Error::Query { position, .. }) => {
+                    prop_assert!(position >= 1 && position <= text.chars().count() + 1);
+                }
+                Err(other) => prop_assert!(false, "unexpected error {other}"),
+            }
+        }
+    }
+}

@@ -252,3 +252,32 @@ mod tests {
         assert!(snippet.is_char_boundary(snippet.len()));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn highlights_fall_inside_the_snippet_on_char_boundaries(
+            text in "([a-zé]{1,8}[ .,\\n]{1,2}|.{1,3}){0,120}",
+            words in prop::collection::vec("[a-zé]{1,8}", 1..4),
+            budget in 10usize..300,
+        ) {
+            let mut analyzer = analysis::analyzer();
+            let wanted: Vec<Vec<String>> = words
+                .iter()
+                .map(|w| analysis::terms(w))
+                .filter(|t| !t.is_empty())
+                .collect();
+            let s = snippet(&text, &mut analyzer, &wanted, budget);
+            let mut end = 0;
+            for &[a, b] in &s.highlights {
+                prop_assert!(a >= end && a < b && b <= s.text.len());
+                prop_assert!(s.text.is_char_boundary(a) && s.text.is_char_boundary(b));
+                end = b;
+            }
+        }
+    }
+}

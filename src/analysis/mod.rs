@@ -147,3 +147,27 @@ mod tests {
         assert_eq!(terms(&format!("a {long} b")), ["a", "b"]);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn tokens_point_into_the_text_in_order(text in ".{0,200}") {
+            for analyzer in [analyzer(), unstemmed_analyzer()] {
+                let mut analyzer = analyzer;
+                let tokens = tokens(&mut analyzer, &text);
+                for t in &tokens {
+                    prop_assert!(t.offset_from < t.offset_to && t.offset_to <= text.len());
+                    prop_assert!(text.is_char_boundary(t.offset_from));
+                    prop_assert!(text.is_char_boundary(t.offset_to));
+                    prop_assert!(!t.text.is_empty() && t.text.len() <= MAX_TOKEN_BYTES * 2);
+                }
+                prop_assert!(tokens.windows(2).all(|w| w[0].position < w[1].position
+                    && w[0].offset_to <= w[1].offset_from));
+            }
+        }
+    }
+}

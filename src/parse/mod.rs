@@ -410,3 +410,63 @@ mod tests {
         assert!(parse_document("empty.txt", Format::Text, " \n\n").is_none());
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Lines that look like the layout's parts, and anything else.
+    fn line() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just(String::new()),
+            "[A-Z][a-z]{1,8}( [a-z]{1,8}){0,4}",
+            "[A-Z][a-z]{2,8}( [a-z]{1,8}){3,12}\\.",
+            "(  • |- |\\* |1\\. )[a-z]{1,8}( [a-z]{1,8}){0,5}",
+            Just("References".to_string()),
+            Just("Last medical review:".to_string()),
+            "#{1,4} [A-Za-z!?]{1,10}",
+            ".{0,40}",
+        ]
+    }
+
+    fn page() -> impl Strategy<Value = String> {
+        (
+            prop::collection::vec(line(), 0..40),
+            prop_oneof![Just("\n"), Just("\r\n"), Just("\r")],
+        )
+            .prop_map(|(lines, end)| lines.join(end))
+    }
+
+    proptest! {
+        #[test]
+        fn pages_parse_into_records_with_unique_anchors_in_order(text in page(), md in any::<bool>()) {
+            let format = if md { Format::Markdown } else { Format::Text };
+            let Some(doc) = parse_document("p.txt", format, &text) else {
+                return Ok(());
+            };
+            let mut anchors = std::collections::HashSet::new();
+            for record in &doc.records {
+                prop_assert!(!record.anchor.is_empty());
+                prop_assert!(anchors.insert(record.anchor.clone()), "{} twice", record.anchor);
+            }
+            prop_assert!(doc.records.windows(2).all(|w| w[0].line <= w[1].line));
+            // Every word of the page is in the document: title, metadata, headings or bodies.
+            let mut held = doc.title.clone();
+            for (key, value) in &doc.metadata {
+                held.push_str(&format!(" {key} {value}"));
+            }
+            for r in &doc.records {
+                held.push_str(&format!(" {} {}", r.heading, r.body));
+            }
+            // (List markers are markup: a reference's number is not part of its text.)
+            let marker = Regex::new(r"^\s*(?:[-*•]|\d+[.)])\s+").unwrap();
+            for line in text.split(['\n', '\r']) {
+                let content = marker.replace(line, "");
+                for word in content.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+                    prop_assert!(held.contains(word), "{word:?} lost from {text:?}");
+                }
+            }
+        }
+    }
+}

@@ -6,7 +6,7 @@
 //! `page.md#anchor` lands on the heading GitHub renders. [`Slugger`] makes slugs unique inside one
 //! document by appending `-1`, `-2`... in order of appearance, as GitHub does.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// The anchor used when a heading yields no characters at all (e.g. a heading made of punctuation).
 const EMPTY_SLUG: &str = "section";
@@ -58,6 +58,9 @@ fn is_mark(c: char) -> bool {
 #[derive(Debug, Default)]
 pub struct Slugger {
     seen: HashSet<String>,
+    /// The last suffix handed out for each base, so ten thousand identical headings cost ten
+    /// thousand steps, not fifty million.
+    last: HashMap<String, usize>,
 }
 
 impl Slugger {
@@ -70,11 +73,12 @@ impl Slugger {
             base
         };
         let mut candidate = base.clone();
-        let mut n = 0;
+        let mut n = self.last.get(&base).copied().unwrap_or(0);
         while self.seen.contains(&candidate) {
             n += 1;
             candidate = format!("{base}-{n}");
         }
+        self.last.insert(base, n);
         self.seen.insert(candidate.clone());
         candidate
     }
@@ -136,5 +140,26 @@ mod tests {
         assert_eq!(s.unique("side-effects".into()), "side-effects-1");
         assert_eq!(s.unique("side-effects-1".into()), "side-effects-1-1");
         assert_eq!(s.unique("side-effects".into()), "side-effects-2");
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn anchors_are_unique_and_never_empty(headings in prop::collection::vec(".{0,12}", 0..60)) {
+            let mut slugger = Slugger::default();
+            let mut seen = HashSet::new();
+            for heading in &headings {
+                for anchor in [slug(heading), github_slug(heading)] {
+                    let anchor = slugger.unique(anchor);
+                    prop_assert!(!anchor.is_empty());
+                    prop_assert!(seen.insert(anchor));
+                }
+            }
+        }
     }
 }
