@@ -71,19 +71,20 @@ struct Listing {
 }
 
 /// Lists the folder `dir` (relative to `root`, `""` for the root itself) without descending.
-/// Symbolic links are neither files nor folders here, so they are not followed.
+/// Symbolic links are neither files nor folders here, so they are not followed; one that
+/// would be a document or a folder is reported as skipped.
 fn list_folder(root: &Path, dir: &str) -> Listing {
     let mut listing = Listing::default();
-    let mut skip = |path: &str, err: std::io::Error| {
+    let mut skip = |path: &str, reason: &dyn std::fmt::Display| {
         listing.skipped.push(Skipped {
             path: path.to_string(),
-            reason: err.to_string(),
+            reason: reason.to_string(),
         })
     };
     let entries = match std::fs::read_dir(root.join(dir)) {
         Ok(entries) => entries,
         Err(err) => {
-            skip(if dir.is_empty() { "." } else { dir }, err);
+            skip(if dir.is_empty() { "." } else { dir }, &err);
             return listing;
         }
     };
@@ -91,7 +92,7 @@ fn list_folder(root: &Path, dir: &str) -> Listing {
         let entry = match entry {
             Ok(entry) => entry,
             Err(err) => {
-                skip(dir, err);
+                skip(dir, &err);
                 continue;
             }
         };
@@ -114,11 +115,20 @@ fn list_folder(root: &Path, dir: &str) -> Listing {
                         size: meta.len(),
                         mtime_ns: mtime_ns(&meta),
                     }),
-                    Err(err) => skip(&path, err),
+                    Err(err) => skip(&path, &err),
+                }
+            }
+            Ok(kind) if kind.is_symlink() => {
+                let target = std::fs::metadata(entry.path());
+                let relevant = target.as_ref().map_or(true, |m| {
+                    m.is_dir() || Format::of(Path::new(&path)).is_some()
+                });
+                if relevant {
+                    skip(&path, &"a symbolic link (medsearch does not follow links)");
                 }
             }
             Ok(_) => {}
-            Err(err) => skip(&path, err),
+            Err(err) => skip(&path, &err),
         }
     }
     listing
@@ -171,7 +181,11 @@ pub fn parse(path: &str, bytes: &[u8], skipped: &mut Vec<Skipped>) -> Vec<Docume
     };
     let text = match std::str::from_utf8(bytes) {
         Ok(text) => text,
-        Err(e) => return skip(format!("not valid UTF-8 (byte {})", e.valid_up_to())),
+        Err(e) => {
+            let at = e.valid_up_to();
+            let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+            return skip(format!("not valid UTF-8 (line {line}, byte {at})"));
+        }
     };
     let Some(format) = Format::of(Path::new(path)) else {
         return skip("unsupported file type".into());

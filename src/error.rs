@@ -19,8 +19,13 @@ pub enum Error {
     #[error("no index at '{}' (run `medsearch index` to build it)", .0.display())]
     IndexMissing(PathBuf),
 
+    /// The index folder given holds other files and no medsearch index: medsearch will not
+    /// write into it (nor delete anything in it).
+    #[error("'{}' is not a medsearch index: it holds other files (give --index a new or empty folder)", .0.display())]
+    NotAnIndex(PathBuf),
+
     /// The index folder exists but cannot be read as a medsearch index.
-    #[error("index at '{}' is unreadable: {reason} (run `medsearch index --index {}` to rebuild it)", .path.display(), .path.display())]
+    #[error("index at '{}' is unreadable: {reason} (run `medsearch index --full --index {}` to rebuild it)", .path.display(), .path.display())]
     IndexCorrupt {
         /// The index folder.
         path: PathBuf,

@@ -33,3 +33,12 @@ pub mod snippet;
 pub mod watch;
 
 pub use error::{Error, Result};
+
+/// The message of a caught panic (for reporting it as an error).
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown failure".to_string())
+}

@@ -25,6 +25,10 @@ pub struct Snippet {
 /// How far before the first match a window may start to begin at a sentence.
 const LEAD_CHARS: usize = 60;
 
+/// Only this many bytes at the start of a record are searched for the snippet: time and
+/// memory stay bounded on a record of a hundred megabytes (matches further in are not shown).
+pub const MAX_SOURCE_BYTES: usize = 1 << 20;
+
 /// Makes the snippet of `text` for the wanted term sequences, about `max_chars` long.
 pub fn snippet(
     text: &str,
@@ -32,6 +36,11 @@ pub fn snippet(
     wanted: &[Vec<String>],
     max_chars: usize,
 ) -> Snippet {
+    let mut end = MAX_SOURCE_BYTES.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let text = &text[..end];
     let matches = find_matches(text, analyzer, wanted);
     let (start, end) = if text.chars().count() <= max_chars {
         (0, text.len())

@@ -334,7 +334,7 @@ fn undecodable_and_unreadable_files_are_skipped_with_a_warning() {
     warnings.sort();
     let mut expected = vec![
         "medsearch: warning: skipping corpus/empty.txt: no text to index",
-        "medsearch: warning: skipping corpus/latin1.txt: not valid UTF-8 (byte 3)",
+        "medsearch: warning: skipping corpus/latin1.txt: not valid UTF-8 (line 1, byte 3)",
     ];
     if !can_read {
         expected.push(

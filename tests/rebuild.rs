@@ -177,7 +177,7 @@ fn a_broken_version_keeps_the_previous_records() {
     );
     assert_eq!(
         run.stderr,
-        "medsearch: warning: skipping corpus/diet.txt: not valid UTF-8 (byte 10)\n"
+        "medsearch: warning: skipping corpus/diet.txt: not valid UTF-8 (line 3, byte 10)\n"
     );
     assert_eq!(env.search("protein", &[]).hits[0].doc, "diet");
     let status = env.run(&["status"]);

@@ -2,6 +2,7 @@
 
 mod cli;
 mod eval;
+mod hostile;
 mod matching;
 mod parse;
 mod rebuild;

@@ -22,8 +22,16 @@ fuzz_target!(|data: &[u8]| {
         let mut anchors = HashSet::new();
         for record in &doc.records {
             assert!(!record.anchor.is_empty(), "empty anchor");
-            assert!(anchors.insert(&record.anchor), "anchor {} twice", record.anchor);
-            assert!(record.line >= 1 && record.line <= lines, "line {}", record.line);
+            assert!(
+                anchors.insert(&record.anchor),
+                "anchor {} twice",
+                record.anchor
+            );
+            assert!(
+                record.line >= 1 && record.line <= lines,
+                "line {}",
+                record.line
+            );
         }
         assert!(doc.records.windows(2).all(|w| w[0].line <= w[1].line));
     }

@@ -12,7 +12,8 @@ use medsearch::output::{self, Style};
 use medsearch::search::{self, SearchOptions};
 use medsearch::{Error, expand::synonyms};
 
-const PAGE: &str = include_str!("../../corpus/liver-directed-therapy-for-neuroendocrine-cancer.txt");
+const PAGE: &str =
+    include_str!("../../corpus/liver-directed-therapy-for-neuroendocrine-cancer.txt");
 const SYNONYMS: &str = include_str!("../../corpus/synonyms.txt");
 
 fn searchable() -> &'static (tempfile::TempDir, Searchable) {

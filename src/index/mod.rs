@@ -190,15 +190,39 @@ pub fn exists(index_dir: &Path) -> bool {
     index_dir.join(CURRENT).is_file()
 }
 
+/// Whether `dir` may hold a medsearch index: it is missing, empty, or holds only what
+/// medsearch writes there (`CURRENT`, `.lock`, `gen-*` folders, temporary files).
+pub fn is_ours_or_empty(dir: &Path) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return true;
+    };
+    entries.flatten().all(|e| {
+        let name = e.file_name().to_string_lossy().into_owned();
+        name == CURRENT
+            || name == LOCK
+            || name.starts_with(GENERATION_PREFIX)
+            || name.starts_with(&format!("{CURRENT}."))
+    })
+}
+
 /// Opens the live generation of an index folder.
 pub fn open(index_dir: &Path) -> Result<Searchable> {
     if !exists(index_dir) {
+        if !is_ours_or_empty(index_dir) {
+            return Err(Error::NotAnIndex(index_dir.to_path_buf()));
+        }
         return Err(Error::IndexMissing(index_dir.to_path_buf()));
     }
     // A run of `index` may switch CURRENT and remove the old generation between our reads.
     let mut attempt = 0;
     loop {
-        match open_current(index_dir) {
+        // tantivy panics on some damaged files (one shorter than its footer, say) where it
+        // should return an error: a panic while opening is reported as a damaged index.
+        let opened = std::panic::catch_unwind(|| open_current(index_dir)).unwrap_or_else(|panic| {
+            let message = crate::panic_message(&*panic);
+            Err(OpenError::Broken(format!("a damaged file ({message})")))
+        });
+        match opened {
             Ok(s) => return Ok(s),
             Err(OpenError::Outdated(found)) => {
                 return Err(Error::IndexOutdated {

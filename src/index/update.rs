@@ -102,6 +102,9 @@ pub fn update(
 ) -> Result<UpdateReport> {
     let started = Instant::now();
     let (files, mut skipped) = corpus::scan(corpus_dir)?;
+    if !exists(index_dir) && !super::is_ours_or_empty(index_dir) {
+        return Err(Error::NotAnIndex(index_dir.to_path_buf()));
+    }
     fs::create_dir_all(index_dir).map_err(|e| Error::io(index_dir, e))?;
     let _lock = lock(index_dir)?;
     let live = current_generation(index_dir)
