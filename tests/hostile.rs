@@ -301,6 +301,7 @@ fn damaged_foreign_and_outdated_index_folders() {
     let foreign = env.path("notes");
     std::fs::create_dir(&foreign).unwrap();
     std::fs::write(foreign.join("todo.txt"), "buy milk").unwrap();
+    std::fs::write(foreign.join(".gitignore"), "*").unwrap();
     std::fs::create_dir(foreign.join("gen-photos")).unwrap();
     for args in [
         vec!["search", "--index", "notes", "liver"],
@@ -316,7 +317,11 @@ fn damaged_foreign_and_outdated_index_folders() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     left.sort();
-    assert_eq!(left, ["gen-photos", "todo.txt"]);
+    assert_eq!(left, [".gitignore", "gen-photos", "todo.txt"]);
+    // Hidden files alone (a `.gitignore`, as in this repository's `index/`) are fine.
+    std::fs::remove_file(foreign.join("todo.txt")).unwrap();
+    std::fs::remove_dir(foreign.join("gen-photos")).unwrap();
+    assert_eq!(env.run(&["index", "--index", "notes"]).code, 0);
 
     // An index file that is not ours at all.
     std::fs::write(env.path("index/CURRENT"), "../../etc").unwrap();

@@ -191,7 +191,8 @@ pub fn exists(index_dir: &Path) -> bool {
 }
 
 /// Whether `dir` may hold a medsearch index: it is missing, empty, or holds only what
-/// medsearch writes there (`CURRENT`, `.lock`, `gen-*` folders, temporary files).
+/// medsearch writes there (`CURRENT`, `.lock`, `gen-*` folders, temporary files) and hidden
+/// files (the repository's `index/.gitignore`).
 pub fn is_ours_or_empty(dir: &Path) -> bool {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return true;
@@ -199,7 +200,7 @@ pub fn is_ours_or_empty(dir: &Path) -> bool {
     entries.flatten().all(|e| {
         let name = e.file_name().to_string_lossy().into_owned();
         name == CURRENT
-            || name == LOCK
+            || name.starts_with('.')
             || name.starts_with(GENERATION_PREFIX)
             || name.starts_with(&format!("{CURRENT}."))
     })
