@@ -11,6 +11,9 @@
 //! not used. The search then runs the corrected query and says so. Every word of the corrected
 //! query is in the index, so its hits are all exact matches of what it says.
 //!
+//! At most [`MAX_LOOKUPS`] unknown words of a query are looked up (each lookup compares the
+//! word with the whole vocabulary), so a pasted page of gibberish stays fast.
+//!
 //! When a query has no hits at all, [`Limits::Suggest`] looks one edit further (and at words of
 //! 3 or 4 letters) for a "did you mean" suggestion, offered only if it has hits.
 
@@ -22,6 +25,9 @@ use crate::analysis;
 use crate::error::Result;
 use crate::index::Searchable;
 use crate::query::{FieldName, Node, Occur};
+
+/// Most unknown words of one query compared with the vocabulary.
+pub const MAX_LOOKUPS: usize = 10;
 
 /// How far to look for a correction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +96,7 @@ pub fn corrections(
     let mut unstemmed = analysis::unstemmed_analyzer();
     let mut out = Vec::new();
     let mut from = 0;
+    let mut lookups = 0;
     for (word, position) in words {
         // Where the word is in the query: at or after its position (a field name comes first).
         let start_char = position.saturating_sub(1);
@@ -104,7 +111,10 @@ pub fn corrections(
         from = start + word.len();
         for token in analysis::tokens(&mut unstemmed, word) {
             let raw = word[token.offset_from..token.offset_to].to_lowercase();
-            if let Some(replacement) = correction(s, &raw, limits)? {
+            if lookups == MAX_LOOKUPS {
+                return Ok(out);
+            }
+            if let Some(replacement) = correction(s, &raw, limits, &mut lookups)? {
                 let at = start + token.offset_from;
                 out.push((at..start + token.offset_to, replacement.to_string()));
             }
@@ -115,7 +125,12 @@ pub fn corrections(
 
 /// The corpus word to put for `word` (lowercase), if it is unknown (and has no synonym) and
 /// one is close enough.
-fn correction<'a>(s: &'a Searchable, word: &str, limits: Limits) -> Result<Option<&'a str>> {
+fn correction<'a>(
+    s: &'a Searchable,
+    word: &str,
+    limits: Limits,
+    lookups: &mut usize,
+) -> Result<Option<&'a str>> {
     let limit = max_edits(word.chars().count(), limits);
     if limit == 0 || !word.chars().all(|c| c.is_ascii_lowercase()) || records(s, word) > 0 {
         return Ok(None);
@@ -123,6 +138,7 @@ fn correction<'a>(s: &'a Searchable, word: &str, limits: Limits) -> Result<Optio
     if !s.expansions.of(&analysis::terms(word)).is_empty() {
         return Ok(None);
     }
+    *lookups += 1;
     let (candidates, _) = nearest(word, s.words()?, limit);
     let best = candidates
         .into_iter()
