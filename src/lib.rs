@@ -15,8 +15,9 @@
 //! ```
 //!
 //! Modules, in the order data flows: [`corpus`] (which files) → [`parse`] (records) →
-//! [`analysis`] (terms) → [`index`] (on disk) → [`query`] (syntax) → [`search`] (ranking) →
-//! [`snippet`] → [`output`]; [`cli`] ties them to the command line.
+//! [`analysis`] (terms, in American spelling) → [`index`] (on disk) → [`query`] (syntax) →
+//! [`expand`] (synonyms, abbreviations, typo corrections) → [`search`] (ranking) → [`snippet`]
+//! → [`output`]; [`cli`] ties them to the command line.
 
 pub mod analysis;
 pub mod cli;
