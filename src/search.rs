@@ -12,9 +12,9 @@
 //! - `word*` expands over the index's terms (at most [`MAX_PREFIX_TERMS`] per field);
 //! - a word or phrase with synonyms or an abbreviation's other form ([`crate::expand`]; for a
 //!   run of plain words, any part of the run) also searches them, as optional clauses scaled to
-//!   count [`crate::expand::SYNONYM_WEIGHT`] of a literal match: the scale is the ratio of the
-//!   BM25 idf sums of the query's terms and the alternative's, so a rare alternative phrase
-//!   does not outweigh the word typed;
+//!   count [`crate::expand::SYNONYM_WEIGHT`] or [`crate::expand::ABBREVIATION_WEIGHT`] of a
+//!   literal match: the scale is the ratio of the BM25 idf sums of the query's terms and the
+//!   alternative's, so a rare alternative phrase does not outweigh the word typed;
 //! - `kind:` / `doc:` and `--kind` are filters that add nothing to the score.
 //!
 //! Hits are ordered by score, ties broken by document id then line, so output is deterministic.
