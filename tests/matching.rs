@@ -156,6 +156,18 @@ fn abbreviations_command_lists_definitions_and_follows_updates() {
     assert_eq!(env.search("CT", &[]).anchors(), ["page-b"]);
     assert_eq!(env.search("computed tomography", &[]).total_hits, 1);
     assert_eq!(env.search("RFA", &[]).total_hits, 0);
+    // An edit that keeps the definitions keeps the list; a new word becomes correctable.
+    env.write(
+        "b.md",
+        "# Page B\n\nIntro.\n\nComputed tomography (CT) scans.\n\nAbout bronchoscopy.\n",
+    );
+    assert_eq!(env.run(&["index"]).counts(), [0, 1, 0, 0]);
+    assert_eq!(
+        env.run(&["abbreviations"]).stdout,
+        "corpus/b.md:5: CT = Computed tomography\n1 definition of 1 abbreviation\n"
+    );
+    let typo = env.search("bronchocopy", &[]);
+    assert_eq!(typo.corrected_query.as_deref(), Some("bronchoscopy"));
 }
 
 #[test]

@@ -7,8 +7,9 @@
 //! (postcard): a tenth of the time JSON took to parse at 10,000 files. The [`fingerprint`] covers everything that changes what indexing produces; an
 //! index whose fingerprint differs is rebuilt in full.
 //!
-//! Three more files serve query expansion and are written with each new generation (a run
-//! that changes nothing does not read them): `definitions.bin`, every abbreviation definition
+//! Three more files serve query expansion; a new generation rewrites them only when they
+//! change (else they stay hard-linked from the previous one), and a run that changes nothing
+//! does not read them: `definitions.bin`, every abbreviation definition
 //! with its file and line (for `medsearch abbreviations`, and carried over by incremental
 //! updates); `abbreviations.bin`, their distinct analyzed pairs, read by every search; and
 //! `words.txt`, the corpus's words, one per line, read when a query word has no match (typo
@@ -124,17 +125,20 @@ pub fn read_words(gen_dir: &Path) -> std::result::Result<Vec<String>, String> {
     Ok(text.lines().map(str::to_string).collect())
 }
 
-/// Writes the expansion files of a new generation: definitions, their pairs, sorted words.
-pub fn write_expansions(
+/// Writes a generation's definitions and their analyzed pairs.
+pub fn write_definitions(
     gen_dir: &Path,
     definitions: &[Definition],
     abbreviations: &[TermPair],
-    words: &[String],
 ) -> Result<()> {
     let bytes = postcard::to_allocvec(definitions).expect("definitions serialize");
     write_durably(&gen_dir.join(DEFINITIONS), &bytes)?;
     let bytes = postcard::to_allocvec(abbreviations).expect("pairs serialize");
-    write_durably(&gen_dir.join(ABBREVIATIONS), &bytes)?;
+    write_durably(&gen_dir.join(ABBREVIATIONS), &bytes)
+}
+
+/// Writes a generation's word list (sorted).
+pub fn write_words(gen_dir: &Path, words: &[String]) -> Result<()> {
     let mut text = words.join("\n");
     text.push('\n');
     write_durably(&gen_dir.join(WORDS), text.as_bytes())

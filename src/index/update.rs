@@ -438,7 +438,9 @@ impl NewGeneration {
     }
 
     /// Writes the definitions (the base's, less those of files re-indexed or removed, plus
-    /// this run's), their analyzed pairs, and the words (the base's and this run's).
+    /// this run's) with their analyzed pairs, and the words (the base's and this run's). Files
+    /// that would not change are left as linked from the base: an edit that keeps a page's
+    /// abbreviations and words (most edits) rewrites neither.
     fn write_expansions(&mut self) -> Result<()> {
         let corrupt = |reason| Error::IndexCorrupt {
             path: self.dir.clone(),
@@ -451,14 +453,29 @@ impl NewGeneration {
             ),
             None => Default::default(),
         };
-        definitions.retain(|d| !self.replaced.contains(&d.path));
-        definitions.append(&mut self.fresh);
-        definitions.sort_by(|a, b| a.path.cmp(&b.path).then(a.line.cmp(&b.line)));
-        let abbreviations = expand::abbreviation_terms(definitions.iter());
-        words.extend(self.vocabulary.words());
-        words.sort_unstable();
-        words.dedup();
-        manifest::write_expansions(&self.dir, &definitions, &abbreviations, &words)
+        let by_place =
+            |a: &Definition, b: &Definition| a.path.cmp(&b.path).then(a.line.cmp(&b.line));
+        let (mut removed, kept): (Vec<Definition>, Vec<Definition>) = definitions
+            .into_iter()
+            .partition(|d| self.replaced.contains(&d.path));
+        removed.sort_by(by_place);
+        self.fresh.sort_by(by_place);
+        if self.base.is_none() || removed != self.fresh {
+            definitions = kept;
+            definitions.append(&mut self.fresh);
+            definitions.sort_by(by_place);
+            let abbreviations = expand::abbreviation_terms(definitions.iter());
+            manifest::write_definitions(&self.dir, &definitions, &abbreviations)?;
+        }
+        let seen = self.vocabulary.words();
+        let new = seen.iter().any(|w| words.binary_search(w).is_err());
+        if self.base.is_none() || new {
+            words.extend(seen);
+            words.sort_unstable();
+            words.dedup();
+            manifest::write_words(&self.dir, &words)?;
+        }
+        Ok(())
     }
 
     /// Drops the unfinished generation.
