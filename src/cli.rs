@@ -31,14 +31,14 @@ enum Command {
     /// Bring the index up to date with the corpus (incrementally unless --full).
     Index(IndexArgs),
     /// Show the index: location, counts, size, build time, and whether it is stale.
-    Status(StatusArgs),
+    Status(ReportArgs),
     /// Search the index; builds it first if there is none.
     Search(SearchArgs),
     /// Run a batch of queries against relevance judgments and report metrics.
     Eval(EvalArgs),
     /// List the abbreviations learned from the corpus, with the file and line of each
     /// definition; builds the index first if there is none.
-    Abbreviations(StatusArgs),
+    Abbreviations(ReportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -54,7 +54,7 @@ struct IndexArgs {
 }
 
 #[derive(Debug, Args)]
-struct StatusArgs {
+struct ReportArgs {
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -283,13 +283,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<Outcome> {
         Command::Abbreviations(args) => {
             let (corpus, index_dir) = (&args.location.corpus, &args.location.index);
             let searchable = open_or_build_index(corpus, index_dir)?;
-            let definitions =
-                index::manifest::read_definitions(&searchable.dir).map_err(|reason| {
-                    Error::IndexCorrupt {
-                        path: index_dir.clone(),
-                        reason,
-                    }
-                })?;
+            let definitions = searchable.definitions()?;
             let style = if args.json { Style::Json } else { Style::Plain };
             output::abbreviations(&mut out, &definitions, corpus, style).map_err(stdout_error)?;
             Ok(if definitions.is_empty() {

@@ -132,17 +132,18 @@ fn correction<'a>(
     lookups: &mut usize,
 ) -> Result<Option<&'a str>> {
     let limit = max_edits(word.chars().count(), limits);
-    if limit == 0 || !word.chars().all(|c| c.is_ascii_lowercase()) || records(s, word) > 0 {
+    if limit == 0 || !word.chars().all(|c| c.is_ascii_lowercase()) {
         return Ok(None);
     }
-    if !s.expansions.of(&analysis::terms(word)).is_empty() {
+    let terms = analysis::terms(word);
+    if records(s, &terms) > 0 || !s.expansions.of(&terms).is_empty() {
         return Ok(None);
     }
     *lookups += 1;
     let (candidates, _) = nearest(word, s.words()?, limit);
     let best = candidates
         .into_iter()
-        .map(|c| (records(s, c), c))
+        .map(|c| (records(s, &analysis::terms(c)), c))
         .filter(|(n, _)| *n > 0)
         .min_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
     Ok(best.map(|(_, word)| word))
@@ -161,9 +162,9 @@ pub fn apply(text: &str, fixes: &[(Range<usize>, String)]) -> String {
     out
 }
 
-/// How many records hold the term of `word` in their heading or body (summed).
-fn records(s: &Searchable, word: &str) -> u64 {
-    let Some(term) = analysis::terms(word).pop() else {
+/// How many records hold the term of a word (its `terms`) in their heading or body (summed).
+fn records(s: &Searchable, terms: &[String]) -> u64 {
+    let [term] = terms else {
         return 0;
     };
     let searcher = s.reader.searcher();
@@ -171,7 +172,7 @@ fn records(s: &Searchable, word: &str) -> u64 {
         .iter()
         .map(|&f| {
             searcher
-                .doc_freq(&Term::from_field_text(f, &term))
+                .doc_freq(&Term::from_field_text(f, term))
                 .unwrap_or(0)
         })
         .sum()

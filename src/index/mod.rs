@@ -35,7 +35,7 @@ use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term, doc};
 use crate::analysis::{self, ANALYZER};
 use crate::corpus::{self, CorpusFile};
 use crate::error::{Error, Result};
-use crate::expand::Expansions;
+use crate::expand::{Definition, Expansions};
 use crate::parse::Document;
 use manifest::Summary;
 pub use update::{Mode, UpdateReport, update};
@@ -177,11 +177,22 @@ impl Searchable {
         if let Some(words) = self.words.get() {
             return Ok(words);
         }
-        let words = manifest::read_words(&self.dir).map_err(|reason| Error::IndexCorrupt {
-            path: self.dir.clone(),
-            reason,
-        })?;
+        let words = manifest::read_words(&self.dir).map_err(|r| self.corrupt(r))?;
         Ok(self.words.get_or_init(|| words))
+    }
+
+    /// Every abbreviation definition of the corpus, with file and line.
+    pub fn definitions(&self) -> Result<Vec<Definition>> {
+        manifest::read_definitions(&self.dir).map_err(|r| self.corrupt(r))
+    }
+
+    /// The error for a damaged generation file: it names the index folder (the generation's
+    /// parent), which is what `medsearch index --full --index` takes.
+    fn corrupt(&self, reason: String) -> Error {
+        Error::IndexCorrupt {
+            path: self.dir.parent().unwrap_or(&self.dir).to_path_buf(),
+            reason,
+        }
     }
 }
 

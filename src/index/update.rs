@@ -442,8 +442,9 @@ impl NewGeneration {
     /// that would not change are left as linked from the base: an edit that keeps a page's
     /// abbreviations and words (most edits) rewrites neither.
     fn write_expansions(&mut self) -> Result<()> {
+        // A damaged base names the index folder, which `index --full --index` takes.
         let corrupt = |reason| Error::IndexCorrupt {
-            path: self.dir.clone(),
+            path: self.dir.parent().unwrap_or(&self.dir).to_path_buf(),
             reason,
         };
         let (mut definitions, mut words) = match &self.base {
