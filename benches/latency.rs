@@ -1,46 +1,65 @@
-//! In-process query latency: open an index once, run each query (plain words, top 10 with
-//! snippets, exactly as `medsearch search --plain` does), and report percentiles.
+//! In-process query latency: open an index once, exactly as the CLI does
+//! ([`Searchable::open`], synonyms included), run each query (plain words, top 10 with
+//! snippets, as `medsearch search --plain` does), and report percentiles.
 //!
 //! ```sh
-//! cargo bench --bench latency -- INDEX_DIR QUERIES_FILE [ROUNDS]
+//! cargo bench --bench latency -- CORPUS_DIR INDEX_DIR QUERIES_FILE [ROUNDS]
 //! ```
 //! Prints one JSON object: `{"queries", "rounds", "p50_ms", "p99_ms", "mean_ms", "max_ms"}`.
-//! Each round runs every query once; the first round is a warm-up and is not counted. Every
-//! search must return a result (a correctness check inside the loop).
+//! Each round runs every query once; the first round is a warm-up and is not counted.
+//!
+//! Correctness: before timing, every query also runs through the `medsearch` binary
+//! (`search --plain --json`), and the in-process hits (ids, ranks, scores, snippets) must be
+//! the CLI's; every timed run must then return the same hits as the first.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::Instant;
 
-use medsearch::{eval, index, search};
+use medsearch::eval;
+use medsearch::index::Searchable;
+use medsearch::search::{self, Results, SearchOptions};
 
 fn main() {
     let args: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| a != "--bench")
         .collect();
-    let [index_dir, queries, rest @ ..] = args.as_slice() else {
-        eprintln!("usage: cargo bench --bench latency -- INDEX_DIR QUERIES_FILE [ROUNDS]");
+    let [corpus, index_dir, queries, rest @ ..] = args.as_slice() else {
+        eprintln!(
+            "usage: cargo bench --bench latency -- CORPUS_DIR INDEX_DIR QUERIES_FILE [ROUNDS]"
+        );
         std::process::exit(2);
     };
     let rounds: usize = rest
         .first()
         .map_or(5, |r| r.parse().expect("ROUNDS is a number"));
-    let searchable = index::open(&PathBuf::from(index_dir)).expect("open index");
+    let (corpus, index_dir) = (PathBuf::from(corpus), PathBuf::from(index_dir));
+    let searchable = Searchable::open(&index_dir, &corpus).expect("open index");
     let queries = eval::read_queries(&PathBuf::from(queries)).expect("read queries");
-    let opts = search::SearchOptions {
+    let opts = SearchOptions {
         limit: 10,
         kind: None,
-        corpus: PathBuf::from("corpus"),
+        corpus: corpus.clone(),
         snippets: true,
         plain: true,
     };
+    let expected: Vec<String> = queries
+        .iter()
+        .map(|q| {
+            let ours = fingerprint(&search::search(&searchable, &q.text, &opts).expect("search"));
+            let cli = cli_fingerprint(&corpus, &index_dir, &q.text);
+            assert_eq!(ours, cli, "in-process and CLI hits differ for {:?}", q.text);
+            ours
+        })
+        .collect();
     let mut times = Vec::with_capacity(queries.len() * rounds);
     for round in 0..=rounds {
-        for q in &queries {
+        for (q, expected) in queries.iter().zip(&expected) {
             let start = Instant::now();
             let results = search::search(&searchable, &q.text, &opts).expect("search");
             let elapsed = start.elapsed().as_secs_f64() * 1000.0;
-            assert!(results.total_hits >= results.hits.len());
+            assert_eq!(&fingerprint(&results), expected, "{:?} changed", q.text);
             if round > 0 {
                 times.push(elapsed);
             }
@@ -56,4 +75,45 @@ fn main() {
         times.iter().sum::<f64>() / times.len() as f64,
         times[times.len() - 1],
     );
+}
+
+/// What must agree between runs: the total and each hit's rank, id, score and snippet.
+fn fingerprint(results: &Results) -> String {
+    let value = serde_json::to_value(results).expect("results serialize");
+    fingerprint_json(&value)
+}
+
+fn fingerprint_json(value: &serde_json::Value) -> String {
+    let hits: Vec<String> = value["hits"]
+        .as_array()
+        .expect("hits")
+        .iter()
+        .map(|h| format!("{} {} {} {}", h["rank"], h["id"], h["score"], h["snippet"]))
+        .collect();
+    format!(
+        "{} hits of {}: {}",
+        hits.len(),
+        value["total_hits"],
+        hits.join(" | ")
+    )
+}
+
+/// The same fingerprint from the `medsearch` binary.
+fn cli_fingerprint(corpus: &Path, index_dir: &Path, query: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_medsearch"))
+        .args(["search", "--plain", "--json", "--limit", "10", "--corpus"])
+        .arg(corpus)
+        .arg("--index")
+        .arg(index_dir)
+        .arg("--")
+        .arg(query)
+        .output()
+        .expect("run medsearch");
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "medsearch search {query:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).expect("CLI JSON");
+    fingerprint_json(&value)
 }

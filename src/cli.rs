@@ -11,9 +11,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::error::{Error, Result};
 use crate::eval::{self, EvalOptions};
-use crate::expand::synonyms;
-use crate::index::{self, Mode, UpdateReport};
-use crate::output::{self, Style};
+use crate::index::{self, Mode, Searchable, UpdateReport};
+use crate::output::{self, Line, Style};
 use crate::parse::RecordKind;
 use crate::search::{self, SearchOptions};
 use crate::watch;
@@ -245,20 +244,27 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<Outcome> {
             writeln!(out, "{}", output::update_line(&report)).map_err(stdout_error)?;
             if args.watch {
                 drop(out);
-                watch::watch(corpus, index_dir, &mut || {
-                    update(corpus, index_dir, Mode::Incremental)
-                })?;
+                watch::watch(
+                    corpus,
+                    index_dir,
+                    &mut || update(corpus, index_dir, Mode::Incremental),
+                    &mut |event| match output::watch_event(&event, corpus) {
+                        Line::Out(line) => println!("{line}"),
+                        Line::Err(line) => eprintln!("{line}"),
+                    },
+                )?;
             }
             Ok(Outcome::Found)
         }
         Command::Status(args) => {
             let (corpus, index_dir) = (&args.location.corpus, &args.location.index);
-            let searchable = index::open(index_dir)?;
-            let differences = index::stale_files(&searchable.dir, corpus)?;
+            let searchable = Searchable::open(index_dir, corpus)?;
+            let differences = searchable.stale_files(corpus)?;
             let status = output::Status {
                 index: index_dir,
                 corpus,
                 searchable: &searchable,
+                size_bytes: searchable.size_bytes()?,
                 differences: &differences,
             };
             let style = if args.json { Style::Json } else { Style::Plain };
@@ -282,7 +288,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<Outcome> {
         }
         Command::Abbreviations(args) => {
             let (corpus, index_dir) = (&args.location.corpus, &args.location.index);
-            let searchable = open_or_build_index(corpus, index_dir)?;
+            let searchable = open_or_build(corpus, index_dir)?;
             let definitions = searchable.definitions()?;
             let style = if args.json { Style::Json } else { Style::Plain };
             output::abbreviations(&mut out, &definitions, corpus, style).map_err(stdout_error)?;
@@ -318,18 +324,10 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<Outcome> {
     }
 }
 
-/// [`open_or_build_index`], with the corpus's synonyms added to the query expansions.
-fn open_or_build(corpus: &Path, index_dir: &Path) -> Result<index::Searchable> {
-    let synonyms = synonyms::load(corpus)?;
-    let mut searchable = open_or_build_index(corpus, index_dir)?;
-    searchable.expansions.add_synonyms(&synonyms);
-    Ok(searchable)
-}
-
 /// Opens the index, building it first when there is none or it was made by another version
 /// of medsearch, and warns when it is stale.
-fn open_or_build_index(corpus: &Path, index_dir: &Path) -> Result<index::Searchable> {
-    let why = match index::open(index_dir) {
+fn open_or_build(corpus: &Path, index_dir: &Path) -> Result<Searchable> {
+    let why = match Searchable::open(index_dir, corpus) {
         Err(Error::IndexMissing(_)) => format!("no index at '{}' yet", index_dir.display()),
         Err(Error::IndexOutdated { found, .. }) if corpus.is_dir() => {
             format!("the index at '{}' was made by {found}", index_dir.display())
@@ -346,7 +344,7 @@ fn open_or_build_index(corpus: &Path, index_dir: &Path) -> Result<index::Searcha
     eprintln!("medsearch: {why}; building it from '{}'", corpus.display());
     let report = update(corpus, index_dir, Mode::Incremental)?;
     eprintln!("medsearch: {}", output::update_line(&report));
-    let searchable = index::open(index_dir)?;
+    let searchable = Searchable::open(index_dir, corpus)?;
     warn_if_stale(&searchable, corpus, index_dir);
     Ok(searchable)
 }
@@ -355,15 +353,11 @@ fn stdout_error(e: std::io::Error) -> Error {
     Error::io("<stdout>", e)
 }
 
-/// Runs an index update, warning on stderr about each file skipped.
+/// Runs an index update, telling stderr what it reports along the way (files skipped, a wait
+/// for another run).
 fn update(corpus: &Path, index_dir: &Path, mode: Mode) -> Result<UpdateReport> {
-    index::update(corpus, index_dir, mode, &mut |skipped| {
-        let path = corpus.join(&skipped.path);
-        eprintln!(
-            "medsearch: warning: skipping {}: {}",
-            output::clean(&path.display().to_string()),
-            output::clean(&skipped.reason)
-        );
+    index::update(corpus, index_dir, mode, &mut |event| {
+        eprintln!("{}", output::update_event(&event, corpus, index_dir));
     })
 }
 
@@ -371,11 +365,11 @@ fn update(corpus: &Path, index_dir: &Path, mode: Mode) -> Result<UpdateReport> {
 /// `stat` per file); `medsearch status` always makes it.
 pub const STALE_CHECK_MAX_FILES: usize = 5_000;
 
-fn warn_if_stale(searchable: &index::Searchable, corpus: &Path, index_dir: &Path) {
-    if searchable.summary.files > STALE_CHECK_MAX_FILES {
+fn warn_if_stale(searchable: &Searchable, corpus: &Path, index_dir: &Path) {
+    if searchable.summary().files > STALE_CHECK_MAX_FILES {
         return;
     }
-    let Ok(differ) = index::stale_files(&searchable.dir, corpus) else {
+    let Ok(differ) = searchable.stale_files(corpus) else {
         return;
     };
     if differ.is_empty() {

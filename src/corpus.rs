@@ -1,4 +1,5 @@
-//! The corpus folder: which files are documents, and reading them.
+//! The corpus folder: which files are documents ([`scan`]), and reading them into documents
+//! ([`ingest`]).
 //!
 //! Rules: the folder is walked recursively; files whose extension names a
 //! [`Format`] are documents. Hidden files and folders (name starting with `.`) and editor
@@ -164,47 +165,66 @@ pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -
     })
 }
 
-/// Reads a corpus file's bytes; the error is the reason to give for skipping it.
-pub fn read(root: &Path, path: &str) -> std::result::Result<Vec<u8>, String> {
-    std::fs::read(root.join(path)).map_err(|e| e.to_string())
+/// A corpus file read and parsed.
+#[derive(Debug)]
+pub struct Ingested {
+    /// [`hash`] of its content.
+    pub hash: u128,
+    /// Its documents (one, or one per good line of a JSONL file), never none.
+    pub documents: Vec<Document>,
 }
 
-/// Parses a corpus file's bytes into its documents (one, or one per line of a JSONL file).
-/// What could not be used goes to `skipped`: the whole file, or single JSONL lines.
-pub fn parse(path: &str, bytes: &[u8], skipped: &mut Vec<Skipped>) -> Vec<Document> {
+/// The content hash by which medsearch tells a changed file from a touched one (xxh3-128).
+pub fn hash(bytes: &[u8]) -> u128 {
+    xxhash_rust::xxh3::xxh3_128(bytes)
+}
+
+/// Reads one corpus file and makes its documents, each step once: read, hash, decode (UTF-8),
+/// parse in its format (records and abbreviation definitions). `None` when the file yields
+/// nothing to index; the reason goes to `skipped`, as do single JSONL lines left out.
+pub fn ingest(root: &Path, path: &str, skipped: &mut Vec<Skipped>) -> Option<Ingested> {
     let mut skip = |reason: String| {
         skipped.push(Skipped {
             path: path.to_string(),
             reason,
         });
-        Vec::new()
     };
-    let text = match std::str::from_utf8(bytes) {
+    let bytes = match std::fs::read(root.join(path)) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            skip(e.to_string());
+            return None;
+        }
+    };
+    let text = match std::str::from_utf8(&bytes) {
         Ok(text) => text,
         Err(e) => {
             let at = e.valid_up_to();
             let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
-            return skip(format!("not valid UTF-8 (line {line}, byte {at})"));
+            skip(format!("not valid UTF-8 (line {line}, byte {at})"));
+            return None;
         }
     };
     let Some(format) = Format::of(Path::new(path)) else {
-        return skip("unsupported file type".into());
+        skip("unsupported file type".into());
+        return None;
     };
-    if format == Format::Jsonl {
-        let mut problems = Vec::new();
-        let docs = parse::jsonl::documents(path, text, &mut problems);
-        for (line, reason) in problems {
-            skip(format!("line {line}: {reason}"));
-        }
-        if docs.is_empty() {
-            return skip("no documents in the file".into());
-        }
-        return docs;
+    let mut problems = Vec::new();
+    let documents = parse::parse_file(path, format, text, &mut problems);
+    for (line, reason) in problems {
+        skip(format!("line {line}: {reason}"));
     }
-    match parse::parse_document(path, format, text) {
-        Some(doc) => vec![doc],
-        None => skip("no text to index".into()),
+    if documents.is_empty() {
+        skip(match format {
+            Format::Jsonl => "no documents in the file".into(),
+            _ => "no text to index".into(),
+        });
+        return None;
     }
+    Some(Ingested {
+        hash: hash(&bytes),
+        documents,
+    })
 }
 
 fn ignored_name(name: &str) -> bool {

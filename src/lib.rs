@@ -14,10 +14,12 @@
 //! assert_eq!(doc.records[3].kind, RecordKind::Reference);
 //! ```
 //!
-//! Modules, in the order data flows: [`corpus`] (which files) → [`parse`] (records) →
-//! [`analysis`] (terms, in American spelling) → [`index`] (on disk) → [`query`] (syntax) →
-//! [`expand`] (synonyms, abbreviations, typo corrections) → [`search`] (ranking) → [`snippet`]
-//! → [`output`]; [`cli`] ties them to the command line.
+//! Modules, in the order data flows: [`corpus`] (which files) → [`parse`] (records and the
+//! abbreviations they define) → [`analysis`] (terms, in American spelling) → [`index`] (on
+//! disk: the folder protocol, incremental updates, opening a snapshot) → [`search`] (parse →
+//! correct → compile → collect → snippets, with [`expand`]: synonyms and abbreviations) →
+//! [`output`]; [`eval`] runs batches of queries; [`watch`] re-indexes on file changes; [`cli`]
+//! ties them to the command line.
 
 pub mod analysis;
 pub mod cli;
@@ -28,9 +30,7 @@ pub mod expand;
 pub mod index;
 pub mod output;
 pub mod parse;
-pub mod query;
 pub mod search;
-pub mod snippet;
 pub mod watch;
 
 pub use error::{Error, Result};

@@ -1,5 +1,5 @@
-//! The only place that renders results (search hits, evaluation reports, index status and the
-//! line an index update prints): terminal text or JSON.
+//! The only place that renders results and messages (search hits, evaluation reports, index
+//! status, what an index update or a watch reports along the way): terminal text or JSON.
 //!
 //! Terminal text shows, per hit: rank, heading (and kind for references and reviewers),
 //! document title, `path#anchor:line`, then the snippet with matches highlighted. Colour is
@@ -14,12 +14,11 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::corpus::Skipped;
-use crate::index::{Difference, Searchable, UpdateReport};
-
 use crate::eval::Report;
-use crate::expand::Definition;
-use crate::parse::RecordKind;
+use crate::index::{Difference, Event, FullRebuild, Searchable, UpdateReport};
+use crate::parse::{Definition, RecordKind};
 use crate::search::{Hit, Results};
+use crate::watch::WatchEvent;
 
 /// How output is styled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -195,6 +194,8 @@ pub struct Status<'a> {
     pub corpus: &'a Path,
     /// The opened live generation.
     pub searchable: &'a Searchable,
+    /// Its size in bytes ([`Searchable::size_bytes`]).
+    pub size_bytes: u64,
     /// How the corpus differs from it.
     pub differences: &'a [(String, Difference)],
 }
@@ -225,15 +226,11 @@ struct Change<'a> {
 
 /// Writes the status of an index.
 pub fn status(out: &mut dyn Write, status: &Status, style: Style) -> io::Result<()> {
-    let s = &status.searchable.summary;
+    let s = status.searchable.summary();
     let built = std::time::UNIX_EPOCH + Duration::from_secs(s.built_unix);
     let json = StatusJson {
         index: status.index,
-        generation: status
-            .searchable
-            .dir
-            .file_name()
-            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+        generation: status.searchable.generation_name().to_string(),
         corpus: status.corpus,
         built: humantime::format_rfc3339_seconds(built).to_string(),
         fingerprint: &s.fingerprint,
@@ -242,7 +239,7 @@ pub fn status(out: &mut dyn Write, status: &Status, style: Style) -> io::Result<
         sections: s.sections,
         references: s.references,
         reviewers: s.reviewers,
-        size_bytes: dir_size(&status.searchable.dir),
+        size_bytes: status.size_bytes,
         skipped: &s.skipped,
         stale: !status.differences.is_empty(),
         differences: status
@@ -301,25 +298,12 @@ pub fn status(out: &mut dyn Write, status: &Status, style: Style) -> io::Result<
     Ok(())
 }
 
-/// Total size of the files in a folder (not recursive: a generation is flat).
-fn dir_size(dir: &Path) -> u64 {
-    std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .flatten()
-                .filter_map(|e| e.metadata().ok())
-                .map(|m| m.len())
-                .sum()
-        })
-        .unwrap_or(0)
-}
-
 /// The one line an index update prints.
 pub fn update_line(report: &UpdateReport) -> String {
     let s = &report.summary;
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let full = match &report.full {
-        Some(reason) => format!("rebuilt in full ({reason}): "),
+        Some(why) => format!("rebuilt in full ({}): ", full_rebuild(why)),
         None => String::new(),
     };
     let kept = match report.counts.kept {
@@ -340,6 +324,55 @@ pub fn update_line(report: &UpdateReport) -> String {
         plural(s.reviewers, "reviewer"),
         duration(report.elapsed),
     )
+}
+
+/// Why an update rebuilt in full, in a few words.
+fn full_rebuild(why: &FullRebuild) -> String {
+    match why {
+        FullRebuild::Asked => "--full".to_string(),
+        FullRebuild::NoIndex => "no index yet".to_string(),
+        FullRebuild::Outdated(found) => format!("index made by {}", clean(found)),
+        FullRebuild::Unreadable(reason) => format!("unreadable index ({})", clean(reason)),
+    }
+}
+
+/// The line (for stderr) of something an index update reports while it runs.
+pub fn update_event(event: &Event, corpus: &Path, index: &Path) -> String {
+    match event {
+        Event::Waiting => format!(
+            "medsearch: waiting for another `medsearch index` to finish with {}",
+            clean(&index.display().to_string())
+        ),
+        Event::Skipped(skipped) => format!(
+            "medsearch: warning: skipping {}: {}",
+            clean(&corpus.join(&skipped.path).display().to_string()),
+            clean(&skipped.reason)
+        ),
+    }
+}
+
+/// A line for people, and the stream it goes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Line {
+    /// Standard output (results).
+    Out(String),
+    /// Standard error (messages about the run).
+    Err(String),
+}
+
+/// The line of a step of `index --watch` (`corpus` is the folder watched).
+pub fn watch_event(event: &WatchEvent, corpus: &Path) -> Line {
+    match event {
+        WatchEvent::Watching => Line::Err(format!(
+            "medsearch: watching {} for changes (Ctrl-C to stop)",
+            clean(&corpus.display().to_string())
+        )),
+        WatchEvent::Updated(report) => Line::Out(update_line(report)),
+        WatchEvent::Failed(error) => {
+            Line::Err(format!("medsearch: error: {}", clean(&error.to_string())))
+        }
+        WatchEvent::Stopped => Line::Err("medsearch: stopped watching".to_string()),
+    }
 }
 
 /// A duration for people: `850 ms`, `2.41 s`.

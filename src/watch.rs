@@ -1,10 +1,11 @@
 //! `medsearch index --watch`: re-index shortly after the corpus changes, until Ctrl-C.
 //!
 //! File-system events under the corpus folder are debounced (a burst of saves becomes one
-//! update, [`DEBOUNCE`] after the last event), then an incremental update runs and prints one
-//! line when it changed something. An update that fails prints its error and watching goes on.
+//! update, [`DEBOUNCE`] after the last event), then an incremental update runs; the caller hears
+//! of it when it changed something. An update that fails is reported and watching goes on.
 //! Ctrl-C ends the loop between updates; an update already running finishes first (and even a
-//! killed update leaves the previous index searchable).
+//! killed update leaves the previous index searchable). Nothing is printed here: every step
+//! reaches the caller as a [`WatchEvent`] (`output` renders them).
 
 use std::path::Path;
 use std::sync::mpsc;
@@ -15,7 +16,6 @@ use notify_debouncer_mini::{DebounceEventResult, DebouncedEvent, new_debouncer};
 
 use crate::error::{Error, Result};
 use crate::index::UpdateReport;
-use crate::output;
 
 /// Quiet time after the last file-system event before an update runs.
 pub const DEBOUNCE: Duration = Duration::from_millis(300);
@@ -25,11 +25,25 @@ enum Message {
     Stop,
 }
 
-/// Watches `corpus` and calls `update` after each burst of changes, printing its outcome.
+/// What happens while watching.
+#[derive(Debug)]
+pub enum WatchEvent<'a> {
+    /// Watching has started.
+    Watching,
+    /// An update changed the index.
+    Updated(&'a UpdateReport),
+    /// An update failed; watching goes on.
+    Failed(&'a Error),
+    /// Ctrl-C stopped the watch.
+    Stopped,
+}
+
+/// Watches `corpus` and calls `update` after each burst of changes; `on` hears of each step.
 pub fn watch(
     corpus: &Path,
     index_dir: &Path,
     update: &mut dyn FnMut() -> Result<UpdateReport>,
+    on: &mut dyn FnMut(WatchEvent),
 ) -> Result<()> {
     let (tx, rx) = mpsc::channel();
     let stop = tx.clone();
@@ -51,17 +65,14 @@ pub fn watch(
         .watcher()
         .watch(corpus, RecursiveMode::Recursive)
         .map_err(|e| Error::io(corpus, std::io::Error::other(e)))?;
-    eprintln!(
-        "medsearch: watching {} for changes (Ctrl-C to stop)",
-        corpus.display()
-    );
+    on(WatchEvent::Watching);
     while let Ok(Message::Changed) = rx.recv() {
         match update() {
-            Ok(r) if r.counts.added + r.counts.changed + r.counts.removed + r.counts.kept == 0 => {}
-            Ok(report) => println!("{}", output::update_line(&report)),
-            Err(e) => eprintln!("medsearch: error: {}", output::clean(&e.to_string())),
+            Ok(report) if report.counts.changed_anything() => on(WatchEvent::Updated(&report)),
+            Ok(_) => {}
+            Err(e) => on(WatchEvent::Failed(&e)),
         }
     }
-    eprintln!("medsearch: stopped watching");
+    on(WatchEvent::Stopped);
     Ok(())
 }

@@ -5,6 +5,9 @@ use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use medsearch::index::{Difference, Searchable};
+use medsearch::search::{self, SearchOptions};
+
 use crate::util::{Env, MATERIAL};
 
 const DOC: &str = "liver-directed-therapy-for-neuroendocrine-cancer";
@@ -292,6 +295,60 @@ fn searches_during_rebuilds_see_a_whole_index() {
             searches += 1;
         }
     });
+}
+
+#[test]
+fn a_search_opened_before_a_rebuild_keeps_its_whole_snapshot() {
+    let env = Env::material();
+    assert_eq!(env.run(&["index"]).code, 0);
+    let (index, corpus) = (env.path("index"), env.path("corpus"));
+    let searchable = Searchable::open(&index, &corpus).unwrap();
+    let old = index.join(live_generation(&env));
+
+    // A rebuild replaces the generation and removes the old one while the search holds it.
+    env.write("zebrafish.txt", page("Zebrafish", "zebrafish"));
+    assert_eq!(env.run(&["index", "--full"]).code, 0);
+    assert!(!old.exists(), "the old generation is still there");
+
+    // Only now does the search read what it reads lazily, all from its own generation.
+    let opts = SearchOptions {
+        limit: 5,
+        kind: None,
+        corpus: corpus.clone(),
+        snippets: true,
+        plain: false,
+    };
+    let typo = search::search(&searchable, "radiofrequncy", &opts).unwrap();
+    assert_eq!(typo.corrected_query.as_deref(), Some("radiofrequency"));
+    assert_eq!(typo.hits[0].anchor, "radiofrequency-ablation-rfa");
+    let definitions = searchable.definitions().unwrap();
+    assert!(
+        definitions
+            .iter()
+            .any(|d| d.short == "TACE" && d.long == "transarterial chemoembolization"),
+        "{definitions:?}"
+    );
+    let tace = search::search(&searchable, "TACE", &opts).unwrap();
+    assert!(!tace.hits.is_empty());
+    // The snapshot predates the new page: it is stale for it, and does not find it.
+    assert_eq!(
+        searchable.stale_files(&corpus).unwrap(),
+        [("zebrafish.txt".to_string(), Difference::Added)]
+    );
+    assert!(
+        search::search(&searchable, "zebrafish", &opts)
+            .unwrap()
+            .hits
+            .is_empty()
+    );
+    assert!(searchable.size_bytes().unwrap() > 10_000);
+    // A search opened now sees the new generation.
+    let fresh = Searchable::open(&index, &corpus).unwrap();
+    assert_eq!(
+        search::search(&fresh, "zebrafish", &opts).unwrap().hits[0].doc,
+        "zebrafish"
+    );
+    assert!(fresh.stale_files(&corpus).unwrap().is_empty());
 }
 
 fn spawn(env: &Env, args: &[&str]) -> Child {

@@ -1,4 +1,4 @@
-//! The document parser on arbitrary bytes: any format, never a panic; every document it makes
+//! The document parser on arbitrary text: any format, never a panic; every document it makes
 //! has unique, non-empty anchors, records in line order; abbreviation definitions point at
 //! lines of the file.
 #![no_main]
@@ -6,17 +6,18 @@
 use std::collections::HashSet;
 
 use libfuzzer_sys::fuzz_target;
-use medsearch::corpus;
-use medsearch::expand::abbrev;
-use medsearch::parse::Format;
+use medsearch::parse::{self, Format};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&which, bytes)) = data.split_first() else {
         return;
     };
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return;
+    };
     let path = ["page.txt", "page.md", "pages.jsonl"][usize::from(which % 3)];
-    let mut skipped = Vec::new();
-    let docs = corpus::parse(path, bytes, &mut skipped);
+    let format = Format::of(path.as_ref()).expect("a format");
+    let docs = parse::parse_file(path, format, text, &mut Vec::new());
     let lines = bytes.iter().filter(|&&b| b == b'\n' || b == b'\r').count() + 1;
     for doc in &docs {
         let mut anchors = HashSet::new();
@@ -34,9 +35,7 @@ fuzz_target!(|data: &[u8]| {
             );
         }
         assert!(doc.records.windows(2).all(|w| w[0].line <= w[1].line));
-    }
-    if let (Ok(text), Some(format)) = (std::str::from_utf8(bytes), Format::of(path.as_ref())) {
-        for d in abbrev::in_file(path, format, text, &docs) {
+        for d in &doc.definitions {
             assert!(d.line >= 1 && d.line <= lines, "definition line {}", d.line);
             assert!(!d.short.is_empty() && !d.long.is_empty());
         }

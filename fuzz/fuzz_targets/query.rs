@@ -7,10 +7,10 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
+use medsearch::Error;
 use medsearch::index::{self, Mode, Searchable};
 use medsearch::output::{self, Style};
 use medsearch::search::{self, SearchOptions};
-use medsearch::{Error, expand::synonyms};
 
 const PAGE: &str =
     include_str!("../../corpus/liver-directed-therapy-for-neuroendocrine-cancer.txt");
@@ -26,8 +26,7 @@ fn searchable() -> &'static (tempfile::TempDir, Searchable) {
         std::fs::write(corpus.join("synonyms.txt"), SYNONYMS).unwrap();
         let index_dir = dir.path().join("index");
         index::update(&corpus, &index_dir, Mode::Full, &mut |_| {}).unwrap();
-        let mut s = index::open(&index_dir).unwrap();
-        s.expansions.add_synonyms(&synonyms::load(&corpus).unwrap());
+        let s = Searchable::open(&index_dir, &corpus).unwrap();
         (dir, s)
     })
 }

@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::index::{self, Searchable};
+use crate::index::Searchable;
 use crate::search::{self, Hit, SearchOptions};
 pub use formats::{Qrels, Query, RankedIds, read_qrels, read_queries, write_run};
 pub use metrics::Metrics;
@@ -178,7 +178,7 @@ fn dangling(s: &Searchable, qrels: &Qrels, asked: &HashSet<&str>) -> Result<Vec<
                 .split_once('#')
                 .map_or((id.as_str(), None), |(d, a)| (d, Some(a)));
             if !anchors.contains_key(doc) {
-                anchors.insert(doc, index::anchors_of(s, doc)?);
+                anchors.insert(doc, s.anchors_of(doc)?);
             }
             let known = &anchors[doc];
             let present = match anchor {

@@ -1,13 +1,13 @@
 //! Query expansion: what else a query's words may match.
 //!
 //! - [`synonyms`]: groups of equivalent words and phrases from `synonyms.txt` in the corpus.
-//! - [`typo`]: unknown query words corrected to the closest word of the corpus.
-//! - [`abbrev`]: abbreviations defined in the corpus (`transarterial chemoembolization
-//!   (TACE)`), learned while indexing, corpus-wide: a short form with several long forms
-//!   expands to all of them.
+//! - abbreviations defined in the corpus (`transarterial chemoembolization (TACE)`), found
+//!   while parsing ([`crate::parse::abbrev`]) and pooled corpus-wide: a short form with several
+//!   long forms expands to all of them. Each index generation stores their distinct pairs of
+//!   analyzed forms ([`abbreviation_terms`]), so a search does not analyze them again.
 //!
-//! Abbreviations are stored in each index generation as the distinct pairs of analyzed
-//! forms ([`abbreviation_terms`]), so a search does not analyze them again.
+//! (Typo correction, which replaces words rather than adding alternatives, is a step of the
+//! search pipeline: `crate::search::correct`.)
 //!
 //! [`Expansions`] maps the terms of a word or phrase (after analysis, so `Chemo` and `chemo`
 //! are one key, and so are `tumour` and `tumor`) to its alternatives, each with a weight below
@@ -15,14 +15,12 @@
 //! record matching only the alternative scores that weight times what the same match of the
 //! query's own words would (see `search`); literal matches rank first.
 
-pub mod abbrev;
 pub mod synonyms;
-pub mod typo;
 
 use rustc_hash::FxHashMap as HashMap;
 
 use crate::analysis;
-pub use abbrev::Definition;
+use crate::parse::Definition;
 
 /// How much a match of a synonym counts, relative to a match of the word itself.
 pub const SYNONYM_WEIGHT: f32 = 0.6;

@@ -4,8 +4,9 @@
 //! [`Summary`] read by every search (counts, fingerprint, build time), and `files.bin`, one
 //! [`FileEntry`] per corpus file in path order, read only when indexing or checking staleness.
 //! It grows with the corpus and is read by every `index` run, so it is compact binary
-//! (postcard): a tenth of the time JSON took to parse at 10,000 files. The [`fingerprint`] covers everything that changes what indexing produces; an
-//! index whose fingerprint differs is rebuilt in full.
+//! (postcard): a tenth of the time JSON took to parse at 10,000 files. The [`fingerprint`]
+//! covers everything that changes what indexing produces; an index whose fingerprint differs is
+//! rebuilt in full.
 //!
 //! Three more files serve query expansion; a new generation rewrites them only when they
 //! change (else they stay hard-linked from the previous one), and a run that changes nothing
@@ -15,6 +16,9 @@
 //! `words.txt`, the corpus's words, one per line, read when a query word has no match (typo
 //! correction). An incremental update adds the words of the files it reads to the previous
 //! list, so words of removed files stay until the next full build.
+//!
+//! This module only knows the files' names and formats; how a reader holds them (a snapshot)
+//! and how a writer links or rewrites them is the folder protocol's (`super::generation`).
 
 use std::path::Path;
 
@@ -22,22 +26,34 @@ use serde::{Deserialize, Serialize};
 
 use crate::corpus::{CorpusFile, Skipped};
 use crate::error::{Error, Result};
-use crate::expand::{Definition, TermPair};
+use crate::expand::TermPair;
+use crate::parse::Definition;
 
-const SUMMARY: &str = "medsearch.json";
-const FILES: &str = "files.bin";
-const DEFINITIONS: &str = "definitions.bin";
-const ABBREVIATIONS: &str = "abbreviations.bin";
-const WORDS: &str = "words.txt";
+/// The summary file.
+pub const SUMMARY: &str = "medsearch.json";
+/// The file list.
+pub const FILES: &str = "files.bin";
+/// The abbreviation definitions.
+pub const DEFINITIONS: &str = "definitions.bin";
+/// The analyzed abbreviation pairs.
+pub const ABBREVIATIONS: &str = "abbreviations.bin";
+/// The corpus's words.
+pub const WORDS: &str = "words.txt";
 
 /// Bumped whenever the schema, parser or analyzer change what an index holds.
-pub const FORMAT_VERSION: u32 = 7;
+pub const FORMAT_VERSION: u32 = 8;
 
-/// The fingerprint of this build of medsearch's indexing: format and version.
+/// The fingerprint of this build of medsearch's indexing: the format, medsearch's version, and
+/// the versions of the crates whose behaviour decides what an index holds (the stemmer, the
+/// word segmenter, tantivy's filters, the Markdown reader, the regex engine and its Unicode
+/// tables, the ASCII folding of anchors), read from `Cargo.lock` by `build.rs`. A `cargo
+/// update` that changes any of them changes the fingerprint, and an index made before it is
+/// rebuilt in full, never searched with terms it was not built with.
 pub fn fingerprint() -> String {
     format!(
-        "format {FORMAT_VERSION}, medsearch {}",
-        env!("CARGO_PKG_VERSION")
+        "format {FORMAT_VERSION}, medsearch {} ({})",
+        env!("CARGO_PKG_VERSION"),
+        env!("MEDSEARCH_ANALYSIS_CRATES")
     )
 }
 
@@ -67,7 +83,7 @@ pub struct Summary {
 pub struct FileEntry {
     /// Path, size and modification time when it was read.
     pub file: CorpusFile,
-    /// xxh3-128 of the content (0 for a skipped file).
+    /// [`crate::corpus::hash`] of the content (0 for a skipped file).
     pub hash: u128,
     /// Documents the file produced.
     pub documents: usize,
@@ -93,35 +109,21 @@ impl FileEntry {
     }
 }
 
-/// Content hash as stored in [`FileEntry::hash`].
-pub fn hash(bytes: &[u8]) -> u128 {
-    xxhash_rust::xxh3::xxh3_128(bytes)
+/// Decodes a summary (`medsearch.json`).
+pub fn decode_summary(bytes: &[u8]) -> std::result::Result<Summary, String> {
+    serde_json::from_slice(bytes).map_err(|e| e.to_string())
 }
 
-/// Reads a generation's summary.
-pub fn read_summary(gen_dir: &Path) -> std::result::Result<Summary, String> {
-    let bytes = std::fs::read(gen_dir.join(SUMMARY)).map_err(|e| format!("{SUMMARY}: {e}"))?;
-    serde_json::from_slice(&bytes).map_err(|e| format!("{SUMMARY}: {e}"))
+/// Decodes one of the postcard files (file list, definitions, abbreviation pairs).
+pub fn decode_postcard<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+) -> std::result::Result<T, String> {
+    postcard::from_bytes(bytes).map_err(|e| e.to_string())
 }
 
-/// Reads a generation's file list.
-pub fn read_files(gen_dir: &Path) -> std::result::Result<Vec<FileEntry>, String> {
-    read_postcard(gen_dir, FILES)
-}
-
-/// Reads a generation's abbreviation definitions.
-pub fn read_definitions(gen_dir: &Path) -> std::result::Result<Vec<Definition>, String> {
-    read_postcard(gen_dir, DEFINITIONS)
-}
-
-/// Reads a generation's analyzed abbreviation pairs.
-pub fn read_abbreviations(gen_dir: &Path) -> std::result::Result<Vec<TermPair>, String> {
-    read_postcard(gen_dir, ABBREVIATIONS)
-}
-
-/// Reads a generation's word list.
-pub fn read_words(gen_dir: &Path) -> std::result::Result<Vec<String>, String> {
-    let text = std::fs::read_to_string(gen_dir.join(WORDS)).map_err(|e| format!("{WORDS}: {e}"))?;
+/// Decodes the word list (`words.txt`, one word per line).
+pub fn decode_words(bytes: &[u8]) -> std::result::Result<Vec<String>, String> {
+    let text = std::str::from_utf8(bytes).map_err(|e| e.to_string())?;
     Ok(text.lines().map(str::to_string).collect())
 }
 
@@ -142,14 +144,6 @@ pub fn write_words(gen_dir: &Path, words: &[String]) -> Result<()> {
     let mut text = words.join("\n");
     text.push('\n');
     write_durably(&gen_dir.join(WORDS), text.as_bytes())
-}
-
-fn read_postcard<T: serde::de::DeserializeOwned>(
-    gen_dir: &Path,
-    name: &str,
-) -> std::result::Result<T, String> {
-    let bytes = std::fs::read(gen_dir.join(name)).map_err(|e| format!("{name}: {e}"))?;
-    postcard::from_bytes(&bytes).map_err(|e| format!("{name}: {e}"))
 }
 
 /// Writes both manifest files durably.
@@ -176,4 +170,33 @@ fn write_durably(path: &Path, bytes: &[u8]) -> Result<()> {
         std::fs::rename(&tmp, path)
     };
     write().map_err(|e| Error::io(path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fingerprint_names_the_version_of_every_analysis_crate() {
+        let fingerprint = fingerprint();
+        assert!(fingerprint.starts_with(&format!("format {FORMAT_VERSION}, medsearch ")));
+        for name in [
+            "frostem",
+            "tantivy",
+            "unicode-segmentation",
+            "pulldown-cmark",
+        ] {
+            let at = fingerprint
+                .find(&format!("{name} "))
+                .unwrap_or_else(|| panic!("{name} missing from {fingerprint}"));
+            let version = fingerprint[at + name.len() + 1..]
+                .split([',', ')'])
+                .next()
+                .unwrap();
+            assert!(
+                version.chars().next().is_some_and(|c| c.is_ascii_digit()),
+                "{name} has no version in {fingerprint}"
+            );
+        }
+    }
 }

@@ -1,35 +1,42 @@
 //! `medsearch index`: bring the index up to date with the corpus, incrementally or in full.
 //!
-//! An incremental run compares the corpus with the live generation's `files.bin`. A file whose
-//! size and modification time are unchanged is not read. Otherwise it is read and hashed: the
-//! same hash means unchanged (only its recorded time is refreshed); a new hash means changed:
-//! all its old records are deleted (by path) and its new ones added. Files gone from the corpus
-//! lose all their records; a renamed file is a removal plus an addition. A file that cannot be
-//! read or parsed is reported and skipped; if an earlier version of it was indexed, that
-//! version's records are kept (and the next run tries the file again), so a bad save never
-//! makes a page vanish from search.
+//! An update lists the corpus ([`corpus::scan`]) and compares it with the live generation's file
+//! list once, by a merge of the two sorted lists: the [`Plan`] says, for each corpus file,
+//! whether it is unchanged (same size and modification time as when it was indexed: not read)
+//! or to be read, and which indexed files are gone. The staleness check of `search` and
+//! `status` is the same plan ([`Plan::differences`]).
 //!
-//! Changes go into a new generation made of hard links to the live one's segment files (tantivy
-//! never rewrites a segment file) plus the new segments and deletes; `CURRENT` switches to it
-//! when it is complete. A full build (`--full`, no index yet, or an index whose fingerprint
-//! differs from this medsearch's) writes a generation from scratch. A run that finds nothing to
-//! change writes no generation.
+//! A file to read is ingested once ([`corpus::ingest`]: read, hashed, decoded, parsed, its
+//! abbreviations found): the same hash as before means unchanged (only its recorded time is
+//! refreshed); a new hash means changed: all its old records are deleted (by path) and its new
+//! ones added. Files gone from the corpus lose all their records; a renamed file is a removal
+//! plus an addition. A file that cannot be read or parsed is reported and skipped; if an earlier
+//! version of it was indexed, that version's records are kept (and the next run tries the file
+//! again), so a bad save never makes a page vanish from search.
+//!
+//! Changes go into a new generation ([`super::generation`]): hard links to the live one's files
+//! plus the new segments, deletes and rewritten files of ours; it is published when complete. A
+//! full build ([`FullRebuild`]: `--full`, no index yet, an index made by another version, or
+//! one that cannot be read) writes a generation from scratch. A run that finds nothing to change
+//! writes no generation. The library prints nothing: what happens along the way reaches the
+//! caller as [`Event`]s.
 
 use std::borrow::Cow;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use rustc_hash::FxHashSet as HashSet;
 use tantivy::{Index, IndexWriter, Term};
 
+use super::Fields;
+use super::generation::{self, Generation, Lock};
 use super::manifest::{self, FileEntry, Summary};
-use super::{CURRENT, Fields, GENERATION_PREFIX, LOCK, current_generation, exists};
 use crate::analysis::{self, Vocabulary};
-use crate::corpus::{self, CorpusFile, Skipped};
+use crate::corpus::{self, CorpusFile, Ingested, Skipped};
 use crate::error::{Error, Result};
-use crate::expand::{self, Definition, abbrev};
-use crate::parse::{Document, Format, RecordKind};
-use rustc_hash::FxHashSet as HashSet;
+use crate::expand;
+use crate::parse::{Definition, Document, RecordKind};
 
 /// Memory budget of the index writer, shared by its threads (the bound on its heap use).
 pub const WRITER_HEAP_BYTES: usize = 256 * 1024 * 1024;
@@ -38,6 +45,10 @@ pub const WRITER_HEAP_BYTES: usize = 256 * 1024 * 1024;
 const SMALL_UPDATE: usize = 1000;
 /// The writer heap of a small update.
 const SMALL_HEAP_BYTES: usize = 32 * 1024 * 1024;
+
+/// Files are read, parsed and handed to the index writer in batches of this many, so parsing
+/// overlaps indexing and memory holds one batch of parsed documents, not the corpus.
+const BATCH: usize = 512;
 
 /// How to bring the index up to date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,11 +59,33 @@ pub enum Mode {
     Full,
 }
 
+/// Why a run rebuilt the index in full.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FullRebuild {
+    /// `--full` was asked for.
+    Asked,
+    /// There was no index yet.
+    NoIndex,
+    /// The index was made by another version of medsearch (its fingerprint).
+    Outdated(String),
+    /// The live generation could not be read (what failed).
+    Unreadable(String),
+}
+
+/// What an update tells its caller while it runs.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// Another `medsearch index` holds the index folder: this run waits for it.
+    Waiting,
+    /// A file (or a JSONL line) was skipped.
+    Skipped(&'a Skipped),
+}
+
 /// What a run did.
 #[derive(Debug)]
 pub struct UpdateReport {
     /// Why the run rebuilt in full, if it did.
-    pub full: Option<String>,
+    pub full: Option<FullRebuild>,
     /// What happened to the corpus files.
     pub counts: Counts,
     /// Totals of the live generation after the run.
@@ -76,245 +109,265 @@ pub struct Counts {
     pub kept: usize,
 }
 
-/// A file's new manifest entry and the documents it parsed into.
-type Parsed = (FileEntry, Vec<Document>, Vec<Definition>);
-
-/// Files are read, parsed and handed to the index writer in batches of this many, so parsing
-/// overlaps indexing and memory holds one batch of parsed documents, not the corpus.
-const BATCH: usize = 512;
-
-/// What reading one file gave: its new state (when it had to be read) and the reasons for
-/// anything skipped in it.
-enum FileState {
-    /// Size and modification time unchanged: not read.
-    Same,
-    /// Read: its entry and documents, or nothing usable.
-    Read(Option<Parsed>, Vec<Skipped>),
+impl Counts {
+    /// Whether the run changed what the index holds (or kept an old version of a file).
+    pub fn changed_anything(&self) -> bool {
+        self.added + self.changed + self.removed + self.kept > 0
+    }
 }
 
-/// Brings the index at `index_dir` up to date with `corpus_dir`. `warn` hears about every
-/// file (or JSONL line) skipped.
+/// How a corpus file differs from what the index holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Difference {
+    /// In the corpus, not in the index.
+    Added,
+    /// Size or modification time differ.
+    Changed,
+    /// In the index, no longer in the corpus.
+    Removed,
+}
+
+impl Difference {
+    /// The word shown to users.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Difference::Added => "added",
+            Difference::Changed => "changed",
+            Difference::Removed => "removed",
+        }
+    }
+}
+
+/// The corpus compared with a generation's file list (see the module docs).
+pub struct Plan<'a> {
+    /// Each corpus file, in path order, with its previous entry if it had one.
+    pub steps: Vec<(&'a CorpusFile, Option<&'a FileEntry>)>,
+    /// Previous entries whose file is no longer in the corpus.
+    pub gone: Vec<&'a FileEntry>,
+}
+
+impl<'a> Plan<'a> {
+    /// Pairs corpus files with previous entries; both lists must be sorted by path.
+    pub fn new(files: &'a [CorpusFile], previous: &'a [FileEntry]) -> Plan<'a> {
+        let mut steps = Vec::with_capacity(files.len());
+        let mut gone = Vec::new();
+        let mut old = previous.iter().peekable();
+        for file in files {
+            while let Some(p) = old.next_if(|p| p.file.path < file.path) {
+                gone.push(p);
+            }
+            steps.push((file, old.next_if(|p| p.file.path == file.path)));
+        }
+        gone.extend(old);
+        Plan { steps, gone }
+    }
+
+    /// Whether a file is left as it is without being read: it was indexed (not skipped) and
+    /// its size and modification time are the same. A skipped file is read again every run.
+    pub fn unchanged(file: &CorpusFile, previous: Option<&FileEntry>) -> bool {
+        previous.is_some_and(|p| p.documents > 0 && p.file == *file)
+    }
+
+    /// How many files the plan reads.
+    pub fn to_read(&self) -> usize {
+        self.steps
+            .iter()
+            .filter(|(f, p)| !Plan::unchanged(f, *p))
+            .count()
+    }
+
+    /// The files that differ from the file list, by path: new files, files whose size or time
+    /// changed, and files gone. A file skipped before and untouched since is not a difference
+    /// (it was tried and will be tried again). No file is read.
+    pub fn differences(&self) -> Vec<(String, Difference)> {
+        let mut out: Vec<(String, Difference)> = self
+            .steps
+            .iter()
+            .filter_map(|(file, previous)| match previous {
+                None => Some((file.path.clone(), Difference::Added)),
+                Some(p) if p.file != **file => Some((file.path.clone(), Difference::Changed)),
+                Some(_) => None,
+            })
+            .chain(
+                self.gone
+                    .iter()
+                    .map(|e| (e.file.path.clone(), Difference::Removed)),
+            )
+            .collect();
+        out.sort();
+        out
+    }
+}
+
+/// Brings the index at `index_dir` up to date with `corpus_dir`; `on` hears what happens along
+/// the way.
 pub fn update(
     corpus_dir: &Path,
     index_dir: &Path,
     mode: Mode,
-    warn: &mut dyn FnMut(&Skipped),
+    on: &mut dyn FnMut(Event),
 ) -> Result<UpdateReport> {
     let started = Instant::now();
     let (files, mut skipped) = corpus::scan(corpus_dir)?;
-    if !exists(index_dir) && !super::is_ours_or_empty(index_dir) {
+    if !generation::exists(index_dir) && !generation::is_ours_or_empty(index_dir) {
         return Err(Error::NotAnIndex(index_dir.to_path_buf()));
     }
     fs::create_dir_all(index_dir).map_err(|e| Error::io(index_dir, e))?;
-    let _lock = lock(index_dir)?;
-    let live = current_generation(index_dir)
-        .ok()
-        .filter(|_| exists(index_dir));
-    remove_generations(index_dir, live.as_deref());
+    let _lock = Lock::take(index_dir, || on(Event::Waiting))?;
+    // Leftovers of failed runs go; the live generation stays searchable until the next one is
+    // published, even when this run rebuilds in full.
+    let live = generation::live_name(index_dir).ok().flatten();
+    generation::remove_others(index_dir, live.as_deref());
+    let (base, previous, full) = starting_point(index_dir, live, mode);
+    let plan = Plan::new(&files, &previous);
 
-    let previous = match (mode, &live) {
-        (Mode::Full, _) => Err("--full".to_string()),
-        (Mode::Incremental, None) => Err("no index yet".to_string()),
-        (Mode::Incremental, Some(dir)) => previous_state(dir),
-    };
-    let full = previous.as_ref().err().cloned();
-    let mut previous = previous.unwrap_or_default();
-    // A file list is written in path order; one that is not (an edited index) is sorted.
-    if !previous.is_sorted_by(|a, b| a.file.path < b.file.path) {
-        previous.sort_by(|a, b| a.file.path.cmp(&b.file.path));
-    }
-    let (prev_of, gone) = pair(&files, &previous);
-    let to_read = files
-        .iter()
-        .zip(&prev_of)
-        .filter(|(f, p)| p.is_none_or(|p| p.file != **f))
-        .count();
-
-    let mut report = Counts::default();
+    let mut counts = Counts::default();
     // Borrowed where the previous entry stands as it was; `rewrite` notes any other change.
     let mut entries: Vec<Cow<FileEntry>> = Vec::with_capacity(files.len());
     let mut rewrite = false;
-    let mut generation: Option<NewGeneration> = None;
-    let base = live.as_deref().filter(|_| full.is_none());
-    let open = |generation: &mut Option<NewGeneration>| -> Result<()> {
-        if generation.is_none() {
-            *generation = Some(NewGeneration::start(index_dir, base, to_read)?);
-        }
-        Ok(())
-    };
+    let mut new: Option<NewGeneration> = None;
+    let to_read = plan.to_read();
     if full.is_some() {
-        open(&mut generation)?;
+        NewGeneration::open(&mut new, index_dir, base.as_ref(), to_read)?;
     }
-    for (batch, prevs) in files.chunks(BATCH).zip(prev_of.chunks(BATCH)) {
-        let same: Vec<bool> = batch
+    for batch in plan.steps.chunks(BATCH) {
+        let reading: Vec<&CorpusFile> = batch
             .iter()
-            .zip(prevs)
-            .map(|(f, p)| p.is_some_and(|p| p.file == *f))
+            .filter(|(file, previous)| !Plan::unchanged(file, *previous))
+            .map(|(file, _)| *file)
             .collect();
-        let changed: Vec<&CorpusFile> = batch
-            .iter()
-            .zip(&same)
-            .filter(|(_, same)| !**same)
-            .map(|(f, _)| f)
-            .collect();
-        let mut read = corpus::parallel_map(&changed, |file| {
-            let mut skipped = Vec::new();
-            let parsed = read_file(corpus_dir, (*file).clone(), &mut skipped);
-            FileState::Read(parsed, skipped)
+        let mut read = corpus::parallel_map(&reading, |file| {
+            let mut reasons = Vec::new();
+            (
+                corpus::ingest(corpus_dir, &file.path, &mut reasons),
+                reasons,
+            )
         })
         .into_iter();
-        for ((file, same), &prev) in batch.iter().zip(same).zip(prevs) {
-            let outcome = if same {
-                FileState::Same
-            } else {
-                read.next().expect("one per file")
-            };
-            match (outcome, prev) {
-                (FileState::Same, Some(prev)) => {
-                    report.unchanged += 1;
-                    entries.push(Cow::Borrowed(prev));
+        for &(file, previous) in batch {
+            if Plan::unchanged(file, previous) {
+                counts.unchanged += 1;
+                entries.extend(previous.map(Cow::Borrowed));
+                continue;
+            }
+            let (ingested, reasons) = read.next().expect("one result per file read");
+            skipped.extend(reasons);
+            let indexed = previous.filter(|p| p.documents > 0);
+            match (ingested, indexed) {
+                (Some(now), Some(before)) if now.hash == before.hash => {
+                    counts.unchanged += 1;
+                    rewrite = true;
+                    entries.push(Cow::Owned(FileEntry {
+                        file: file.clone(),
+                        ..before.clone()
+                    }));
                 }
-                (FileState::Same, None) => {
-                    unreachable!("a file is the same only as a previous one")
+                (Some(now), indexed) => {
+                    let new = NewGeneration::open(&mut new, index_dir, base.as_ref(), to_read)?;
+                    if indexed.is_some() {
+                        counts.changed += 1;
+                        new.delete(&file.path);
+                    } else {
+                        counts.added += 1;
+                    }
+                    entries.push(Cow::Owned(entry(file, &now)));
+                    new.add(now.documents)?;
                 }
-                (FileState::Read(parsed, reasons), prev) => {
-                    skipped.extend(reasons);
-                    match (parsed, prev) {
-                        (Some((entry, ..)), Some(prev)) if prev.hash == entry.hash => {
-                            report.unchanged += 1;
+                // Unusable now: keep the previous version's records (and its entry, so the
+                // file still reads as changed and is tried again).
+                (None, Some(before)) => {
+                    counts.kept += 1;
+                    entries.push(Cow::Borrowed(before));
+                }
+                (None, None) => {
+                    let skip = FileEntry::skipped(file.clone());
+                    match previous.filter(|p| **p == skip) {
+                        Some(same) => entries.push(Cow::Borrowed(same)),
+                        None => {
                             rewrite = true;
-                            entries.push(Cow::Owned(FileEntry {
-                                file: file.clone(),
-                                ..prev.clone()
-                            }));
-                        }
-                        (Some((entry, docs, definitions)), prev) => {
-                            open(&mut generation)?;
-                            let generation = generation.as_mut().expect("opened");
-                            if prev.is_some() {
-                                report.changed += 1;
-                                generation.delete(&file.path);
-                            } else {
-                                report.added += 1;
-                            }
-                            generation.add(&docs, definitions)?;
-                            entries.push(Cow::Owned(entry));
-                        }
-                        // Unusable now: keep the previous version's records (and its entry,
-                        // so the file still reads as changed and is tried again), or note it
-                        // as skipped.
-                        (None, Some(prev)) => {
-                            report.kept += 1;
-                            entries.push(Cow::Borrowed(prev));
-                        }
-                        (None, None) => {
-                            rewrite = true;
-                            entries.push(Cow::Owned(FileEntry::skipped(file.clone())));
+                            entries.push(Cow::Owned(skip));
                         }
                     }
                 }
             }
         }
     }
-    report.removed = gone.len();
-    if !gone.is_empty() {
-        open(&mut generation)?;
-        let generation = generation.as_mut().expect("opened");
-        gone.iter()
-            .for_each(|gone| generation.delete(&gone.file.path));
+    for gone in plan.gone.iter().filter(|e| e.documents > 0) {
+        counts.removed += 1;
+        NewGeneration::open(&mut new, index_dir, base.as_ref(), to_read)?.delete(&gone.file.path);
     }
-    skipped.iter().for_each(&mut *warn);
+    skipped.iter().for_each(|s| on(Event::Skipped(s)));
     if !entries.iter().any(|e| e.documents > 0) {
-        if let Some(generation) = generation {
-            generation.abandon();
+        if let Some(new) = new {
+            new.abandon();
         }
         return Err(Error::CorpusEmpty(corpus_dir.to_path_buf()));
     }
 
     let summary = totals(&entries, skipped);
-    match (generation, &live) {
-        (Some(generation), _) => generation.finish(index_dir, &summary, &entries)?,
-        (None, Some(live)) if rewrite || entries.len() != previous.len() => {
-            manifest::write_files(live, &entries)?
+    match (new, &base) {
+        (Some(new), _) => new.finish(index_dir, &summary, &entries)?,
+        (None, Some(base)) if rewrite || entries.len() != previous.len() => {
+            manifest::write_files(&base.dir(), &entries)?
         }
         (None, _) => {}
     }
     Ok(UpdateReport {
         full,
-        counts: report,
+        counts,
         summary,
         elapsed: started.elapsed(),
     })
 }
 
-/// Pairs each corpus file (sorted by path) with its previous entry, by a merge of the two
-/// sorted lists, and returns the previous entries no file has any more. An entry without
-/// documents is a file that was skipped: it pairs with nothing, so the file is read again.
-fn pair<'a>(
-    files: &[CorpusFile],
-    previous: &'a [FileEntry],
-) -> (Vec<Option<&'a FileEntry>>, Vec<&'a FileEntry>) {
-    let mut prev_of = Vec::with_capacity(files.len());
-    let mut gone = Vec::new();
-    let mut old = previous.iter().filter(|e| e.documents > 0).peekable();
-    for file in files {
-        while let Some(p) = old.next_if(|p| p.file.path < file.path) {
-            gone.push(p);
-        }
-        prev_of.push(old.next_if(|p| p.file.path == file.path));
+/// The live generation to build upon and its file list, or why the run rebuilds in full.
+fn starting_point(
+    index_dir: &Path,
+    live: Option<String>,
+    mode: Mode,
+) -> (Option<Generation>, Vec<FileEntry>, Option<FullRebuild>) {
+    let unreadable = |e: Error| match e {
+        Error::IndexOutdated { found, .. } => FullRebuild::Outdated(found),
+        Error::IndexCorrupt { reason, .. } => FullRebuild::Unreadable(reason),
+        other => FullRebuild::Unreadable(other.to_string()),
+    };
+    let opened = match (mode, live) {
+        (Mode::Full, _) => Err(FullRebuild::Asked),
+        (Mode::Incremental, None) if generation::exists(index_dir) => Err(unreadable(
+            generation::live_name(index_dir)
+                .err()
+                .unwrap_or_else(|| generation::corrupt(index_dir, "CURRENT names no generation")),
+        )),
+        (Mode::Incremental, None) => Err(FullRebuild::NoIndex),
+        (Mode::Incremental, Some(name)) => Generation::open(index_dir, &name)
+            .and_then(|g| g.files().map(|files| (g, files)))
+            .map_err(unreadable),
+    };
+    match opened {
+        Ok((generation, files)) => (Some(generation), files, None),
+        Err(why) => (None, Vec::new(), Some(why)),
     }
-    gone.extend(old);
-    (prev_of, gone)
 }
 
-/// The live generation's file list, or why it cannot be built upon.
-fn previous_state(gen_dir: &Path) -> std::result::Result<Vec<FileEntry>, String> {
-    let summary = manifest::read_summary(gen_dir).map_err(|e| format!("unreadable index ({e})"))?;
-    if summary.fingerprint != manifest::fingerprint() {
-        return Err(format!("index made by {}", summary.fingerprint));
-    }
-    manifest::read_files(gen_dir).map_err(|e| format!("unreadable index ({e})"))
-}
-
-/// Reads, hashes and parses one file; `None` (with the reason in `skipped`) when it yields
-/// nothing to index.
-fn read_file(root: &Path, file: corpus::CorpusFile, skipped: &mut Vec<Skipped>) -> Option<Parsed> {
-    let bytes = match corpus::read(root, &file.path) {
-        Ok(bytes) => bytes,
-        Err(reason) => {
-            skipped.push(Skipped {
-                path: file.path,
-                reason,
-            });
-            return None;
-        }
-    };
-    let docs = corpus::parse(&file.path, &bytes, skipped);
-    if docs.is_empty() {
-        return None;
-    }
-    let definitions = match (
-        std::str::from_utf8(&bytes),
-        Format::of(Path::new(&file.path)),
-    ) {
-        (Ok(text), Some(format)) => abbrev::in_file(&file.path, format, text, &docs),
-        _ => Vec::new(),
-    };
+/// The file-list entry of an ingested file.
+fn entry(file: &CorpusFile, ingested: &Ingested) -> FileEntry {
     let count = |kind| {
-        docs.iter()
+        ingested
+            .documents
+            .iter()
             .flat_map(|d| &d.records)
             .filter(|r| r.kind == kind)
             .count()
     };
-    let entry = FileEntry {
-        hash: manifest::hash(&bytes),
-        documents: docs.len(),
+    FileEntry {
+        file: file.clone(),
+        hash: ingested.hash,
+        documents: ingested.documents.len(),
         sections: count(RecordKind::Section),
         references: count(RecordKind::Reference),
         reviewers: count(RecordKind::Reviewer),
-        file,
-    };
-    Some((entry, docs, definitions))
+    }
 }
 
 fn totals(entries: &[Cow<FileEntry>], skipped: Vec<Skipped>) -> Summary {
@@ -334,13 +387,13 @@ fn totals(entries: &[Cow<FileEntry>], skipped: Vec<Skipped>) -> Summary {
     }
 }
 
-/// A generation being written: from `base`'s segments (hard links) when given, else from
-/// scratch. [`NewGeneration::finish`] commits it and makes it live.
-struct NewGeneration {
+/// A generation being written: from `base`'s files (hard links) when given, else from
+/// scratch. [`NewGeneration::finish`] commits it and publishes it.
+struct NewGeneration<'a> {
     name: String,
-    dir: PathBuf,
+    dir: std::path::PathBuf,
     /// The generation built upon, if any.
-    base: Option<PathBuf>,
+    base: Option<&'a Generation>,
     fields: Fields,
     writer: IndexWriter,
     /// Words seen by the writer's analyzers.
@@ -351,33 +404,34 @@ struct NewGeneration {
     replaced: HashSet<String>,
 }
 
-impl NewGeneration {
+impl<'a> NewGeneration<'a> {
+    /// The generation being written, started on first use.
+    fn open<'n>(
+        new: &'n mut Option<NewGeneration<'a>>,
+        index_dir: &Path,
+        base: Option<&'a Generation>,
+        changes: usize,
+    ) -> Result<&'n mut NewGeneration<'a>> {
+        if new.is_none() {
+            *new = Some(NewGeneration::start(index_dir, base, changes)?);
+        }
+        Ok(new.as_mut().expect("started"))
+    }
+
     /// Creates the folder and a writer sized for about `changes` files to index.
-    fn start(index_dir: &Path, base: Option<&Path>, changes: usize) -> Result<Self> {
-        let name = format!(
-            "{GENERATION_PREFIX}{}-{}",
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap_or_default()
-                .as_nanos(),
-            std::process::id()
-        );
-        let dir = index_dir.join(&name);
-        fs::create_dir(&dir).map_err(|e| Error::io(&dir, e))?;
+    fn start(index_dir: &Path, base: Option<&'a Generation>, changes: usize) -> Result<Self> {
+        let (name, dir) = generation::create(index_dir)?;
         let index = match base {
             Some(base) => {
-                link_segments(base, &dir)?;
+                generation::link_from(base, &dir)?;
                 Index::open_in_dir(&dir)?
             }
             None => Index::create_in_dir(&dir, Fields::schema())?,
         };
         let vocabulary = Vocabulary::default();
         analysis::register_collecting(&index, &vocabulary);
-        let fields =
-            Fields::from_schema(&index.schema()).map_err(|reason| Error::IndexCorrupt {
-                path: dir.clone(),
-                reason,
-            })?;
+        let fields = Fields::from_schema(&index.schema())
+            .map_err(|reason| generation::corrupt(index_dir, reason))?;
         // Small updates go faster on one thread with a small heap than on many with a large one.
         let (threads, heap) = match changes {
             0..SMALL_UPDATE => (1, SMALL_HEAP_BYTES),
@@ -392,7 +446,7 @@ impl NewGeneration {
         Ok(NewGeneration {
             name,
             dir,
-            base: base.map(Path::to_path_buf),
+            base,
             fields,
             writer,
             vocabulary,
@@ -408,19 +462,18 @@ impl NewGeneration {
         self.replaced.insert(path.to_string());
     }
 
-    /// Adds the records of parsed documents and the definitions found in their file.
-    fn add(&mut self, docs: &[Document], definitions: Vec<Definition>) -> Result<()> {
-        self.fresh.extend(definitions);
+    /// Adds the records of a file's documents and the definitions they make.
+    fn add(&mut self, docs: Vec<Document>) -> Result<()> {
         for doc in docs {
-            for record in self.fields.document(doc) {
+            for record in self.fields.document(&doc) {
                 self.writer.add_document(record)?;
             }
+            self.fresh.extend(doc.definitions);
         }
         Ok(())
     }
 
-    /// Commits, records the manifest, switches `CURRENT` to this generation and removes the
-    /// others.
+    /// Commits, writes the manifest and expansions, and publishes the generation.
     fn finish(
         mut self,
         index_dir: &Path,
@@ -432,26 +485,16 @@ impl NewGeneration {
         self.write_expansions()?;
         self.writer.wait_merging_threads()?;
         manifest::write(&self.dir, summary, entries)?;
-        switch_current(index_dir, &self.name)?;
-        remove_generations(index_dir, Some(&self.dir));
-        Ok(())
+        generation::publish(index_dir, &self.name)
     }
 
     /// Writes the definitions (the base's, less those of files re-indexed or removed, plus
     /// this run's) with their analyzed pairs, and the words (the base's and this run's). Files
-    /// that would not change are left as linked from the base: an edit that keeps a page's
+    /// that would not change stay linked from the base: an edit that keeps a page's
     /// abbreviations and words (most edits) rewrites neither.
     fn write_expansions(&mut self) -> Result<()> {
-        // A damaged base names the index folder, which `index --full --index` takes.
-        let corrupt = |reason| Error::IndexCorrupt {
-            path: self.dir.parent().unwrap_or(&self.dir).to_path_buf(),
-            reason,
-        };
-        let (mut definitions, mut words) = match &self.base {
-            Some(base) => (
-                manifest::read_definitions(base).map_err(corrupt)?,
-                manifest::read_words(base).map_err(corrupt)?,
-            ),
+        let (mut definitions, mut words) = match self.base {
+            Some(base) => (base.definitions()?, base.words()?),
             None => Default::default(),
         };
         let by_place =
@@ -486,92 +529,28 @@ impl NewGeneration {
     }
 }
 
-/// Fills a new generation folder with hard links to the base generation's tantivy files
-/// (copies where links are not possible). Our manifest files are written anew.
-fn link_segments(base: &Path, dir: &Path) -> Result<()> {
-    let entries = fs::read_dir(base).map_err(|e| Error::io(base, e))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| Error::io(base, e))?;
-        let name = entry.file_name();
-        let name_str = name.to_string_lossy();
-        let ours = name_str.starts_with("medsearch.") || name_str.starts_with("files.");
-        if ours || name_str.ends_with(".lock") || !entry.path().is_file() {
-            continue;
-        }
-        let target = dir.join(&name);
-        if fs::hard_link(entry.path(), &target).is_err() {
-            fs::copy(entry.path(), &target).map_err(|e| Error::io(&target, e))?;
-        }
-    }
-    Ok(())
-}
-
-/// Takes the index folder's lock, waiting (with a message) while another run holds it.
-fn lock(index_dir: &Path) -> Result<fs::File> {
-    let path = index_dir.join(LOCK);
-    let file = fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
-    if file.try_lock().is_err() {
-        eprintln!(
-            "medsearch: waiting for another `medsearch index` to finish with {}",
-            index_dir.display()
-        );
-        file.lock().map_err(|e| Error::io(&path, e))?;
-    }
-    Ok(file)
-}
-
-/// Points `CURRENT` at a generation: write a temp file, sync it, rename it over `CURRENT`.
-fn switch_current(index_dir: &Path, generation: &str) -> Result<()> {
-    let tmp = index_dir.join(format!("{CURRENT}.tmp"));
-    let write = || -> std::io::Result<()> {
-        use std::io::Write;
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(generation.as_bytes())?;
-        f.sync_all()?;
-        fs::rename(&tmp, index_dir.join(CURRENT))?;
-        fs::File::open(index_dir)?.sync_all()
-    };
-    write().map_err(|e| Error::io(&tmp, e))
-}
-
-/// Removes every `gen-*` folder but `keep` (best effort: a failure only leaves litter, which
-/// the next run removes).
-fn remove_generations(index_dir: &Path, keep: Option<&Path>) {
-    let keep = keep.and_then(Path::file_name);
-    let Ok(entries) = fs::read_dir(index_dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let ours = name.to_string_lossy().starts_with(GENERATION_PREFIX);
-        if ours && Some(name.as_os_str()) != keep && entry.path().is_dir() {
-            let _ = fs::remove_dir_all(entry.path());
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn file(path: &str) -> CorpusFile {
+    fn file(path: &str, mtime_ns: u64) -> CorpusFile {
         CorpusFile {
             path: path.into(),
             size: 1,
-            mtime_ns: 1,
+            mtime_ns,
         }
     }
 
     fn entry(path: &str, documents: usize) -> FileEntry {
         FileEntry {
             documents,
-            ..FileEntry::skipped(file(path))
+            ..FileEntry::skipped(file(path, 1))
         }
     }
 
     #[test]
-    fn pairing_finds_kept_new_and_gone_files() {
-        let files = ["a", "b/c", "d", "f"].map(file);
+    fn the_plan_pairs_files_reads_what_changed_and_finds_what_is_gone() {
+        let files = [("a", 1), ("b/c", 1), ("d", 1), ("f", 2), ("h", 1)].map(|(p, t)| file(p, t));
         let previous = [
             entry("0", 1),
             entry("a", 1),
@@ -579,23 +558,42 @@ mod tests {
             entry("d", 0),
             entry("e", 2),
             entry("f", 1),
-            entry("g", 1),
+            entry("g", 0),
+            entry("h", 0),
         ];
-        let (prev_of, gone) = pair(&files, &previous);
-        let paths = |entries: Vec<Option<&FileEntry>>| -> Vec<Option<String>> {
-            entries
-                .into_iter()
-                .map(|e| e.map(|e| e.file.path.clone()))
-                .collect()
-        };
-        // "d" was skipped last time: it pairs with nothing and is read again.
+        let plan = Plan::new(&files, &previous);
+        let paired: Vec<Option<&str>> = plan
+            .steps
+            .iter()
+            .map(|(_, p)| p.map(|p| p.file.path.as_str()))
+            .collect();
+        assert_eq!(paired, [Some("a"), None, Some("d"), Some("f"), Some("h")]);
+        let gone: Vec<&str> = plan.gone.iter().map(|e| e.file.path.as_str()).collect();
+        assert_eq!(gone, ["0", "b/b", "e", "g"]);
+        // "a" is unchanged; "d" and "h" were skipped last time: read again; "f" changed.
+        let unchanged: Vec<bool> = plan
+            .steps
+            .iter()
+            .map(|(f, p)| Plan::unchanged(f, *p))
+            .collect();
+        assert_eq!(unchanged, [true, false, false, false, false]);
+        assert_eq!(plan.to_read(), 4);
+        // A skipped file untouched since ("d", "h") is not stale.
+        let differences: Vec<(&str, Difference)> = plan
+            .differences()
+            .iter()
+            .map(|(p, d)| (&*p.clone().leak(), *d))
+            .collect();
         assert_eq!(
-            paths(prev_of),
-            [Some("a".into()), None, None, Some("f".into())]
-        );
-        assert_eq!(
-            paths(gone.into_iter().map(Some).collect()),
-            ["0", "b/b", "e", "g"].map(|p| Some(p.to_string()))
+            differences,
+            [
+                ("0", Difference::Removed),
+                ("b/b", Difference::Removed),
+                ("b/c", Difference::Added),
+                ("e", Difference::Removed),
+                ("f", Difference::Changed),
+                ("g", Difference::Removed),
+            ]
         );
     }
 }

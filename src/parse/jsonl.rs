@@ -2,13 +2,14 @@
 //! `{"_id": "...", "title": "...", "text": "..."}` (`id` is accepted for `_id`; ids may be
 //! numbers). Each document becomes one section record with anchor `top`; its id is the `_id`.
 //! A bad line (not JSON, no id, no text, an id seen before) is reported with its line number
-//! and skipped; the other lines are still read.
+//! and skipped; the other lines are still read. Abbreviations are found in each document's text
+//! and point at its line.
 
 use std::collections::HashSet;
 
 use serde::Deserialize;
 
-use super::{Document, Record, RecordKind, numbered_lines};
+use super::{Document, Record, RecordKind, abbrev, numbered_lines};
 
 /// The anchor of a JSONL document's only record.
 pub const ANCHOR: &str = "top";
@@ -58,6 +59,7 @@ pub fn documents(rel_path: &str, text: &str, problems: &mut Vec<(usize, String)>
             },
             path: rel_path.to_string(),
             metadata: Vec::new(),
+            definitions: abbrev::in_lines(rel_path, [(no, parsed.text.as_str())]),
             records: vec![Record {
                 kind: RecordKind::Section,
                 anchor: ANCHOR.to_string(),

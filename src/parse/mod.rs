@@ -7,8 +7,12 @@
 //! the records: a lead section (text before the first heading, headed by the title), one section
 //! per heading, and under a heading that names references or sources one record per list item
 //! (a [`Citation`]: a reference or a reviewer). Anchors come from [`slug`]: our rule for `.txt`,
-//! GitHub's for `.md`, made unique per document.
+//! GitHub's for `.md`, made unique per document. The abbreviations a page defines are found in
+//! its lines ([`abbrev`]) and travel with the document.
+//!
+//! [`parse_file`] is the entry point for a whole file of any [`Format`].
 
+pub mod abbrev;
 pub mod jsonl;
 pub mod markdown;
 pub mod reference;
@@ -21,6 +25,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
+pub use abbrev::Definition;
 pub use reference::{Citation, Reference, Reviewer};
 
 /// What a record is.
@@ -85,6 +90,8 @@ pub struct Document {
     pub metadata: Vec<(String, String)>,
     /// Sections and references, in document order.
     pub records: Vec<Record>,
+    /// The abbreviations the document defines, in line order.
+    pub definitions: Vec<Definition>,
 }
 
 /// Input formats, chosen by file extension.
@@ -123,6 +130,22 @@ pub struct Page {
     pub blocks: Vec<Block>,
 }
 
+impl Page {
+    /// The page's text as a reader sees it, line by line with the file's line numbers: the
+    /// title, headings, paragraph lines, list items as written.
+    pub fn lines(&self) -> impl Iterator<Item = (usize, &str)> {
+        let title = std::iter::once((self.title_line, self.title.as_str()));
+        title.chain(self.blocks.iter().flat_map(|block| {
+            let (line, text) = match block {
+                Block::Heading { line, text, .. } => (*line, text),
+                Block::Paragraph { line, text } => (*line, text),
+                Block::Item { line, raw, .. } => (*line, raw),
+            };
+            text.lines().enumerate().map(move |(i, l)| (line + i, l))
+        }))
+    }
+}
+
 /// A piece of a page, with its 1-based starting line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Block {
@@ -142,9 +165,24 @@ pub enum Block {
     },
 }
 
+/// Parses a file's text into its documents: one for a page (none when it holds no text), one
+/// per good line of a JSONL file. `rel_path` is its path relative to the corpus root
+/// (`/`-separated). `problems` receives `(line, reason)` for each JSONL line left out.
+pub fn parse_file(
+    rel_path: &str,
+    format: Format,
+    text: &str,
+    problems: &mut Vec<(usize, String)>,
+) -> Vec<Document> {
+    match format {
+        Format::Jsonl => jsonl::documents(rel_path, text, problems),
+        _ => parse_document(rel_path, format, text).into_iter().collect(),
+    }
+}
+
 /// Parses a page (`.txt` or `.md`). `rel_path` is its path relative to the corpus root
 /// (`/`-separated). Returns `None` when the text holds nothing to index (no non-blank line), or
-/// for [`Format::Jsonl`], which holds many documents: see [`jsonl::documents`].
+/// for [`Format::Jsonl`], which holds many documents: see [`parse_file`].
 pub fn parse_document(rel_path: &str, format: Format, text: &str) -> Option<Document> {
     let (page, slug_fn): (Page, fn(&str) -> String) = match format {
         Format::Text => (text::page(text)?, slug::slug),
@@ -155,7 +193,10 @@ pub fn parse_document(rel_path: &str, format: Format, text: &str) -> Option<Docu
         Some((stem, _)) if !stem.is_empty() && !stem.ends_with('/') => stem,
         _ => rel_path,
     };
-    Some(assemble(id, rel_path, page, slug_fn))
+    let definitions = abbrev::in_lines(rel_path, page.lines());
+    let mut doc = assemble(id, rel_path, page, slug_fn);
+    doc.definitions = definitions;
+    Some(doc)
 }
 
 /// Splits text into numbered lines: strips a UTF-8 BOM, accepts `\n`, `\r\n` and lone `\r`.
@@ -345,6 +386,7 @@ pub fn assemble(id: &str, path: &str, page: Page, slug_fn: fn(&str) -> String) -
         title: page.title,
         metadata: page.metadata,
         records,
+        definitions: Vec::new(),
     }
 }
 

@@ -11,10 +11,12 @@
 //! and the first one at the start of a word; the long form starts at that word. It may have
 //! at most `min(|short| + 5, 2 × |short|)` words, must be longer than the short form, and must
 //! not contain it as a word.
+//!
+//! Definitions are found while parsing ([`super::parse_file`]), line by line over the text a
+//! reader sees ([`in_lines`]), so each [`super::Document`] carries the definitions it makes,
+//! with their lines. The index pools them over the corpus (see `crate::expand`).
 
 use serde::{Deserialize, Serialize};
-
-use crate::parse::{Document, Format, numbered_lines};
 
 /// An abbreviation defined in a corpus file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,28 +31,22 @@ pub struct Definition {
     pub line: usize,
 }
 
-/// The definitions in a file's text, given the documents parsed from it: line by line for a
-/// page, record by record for a JSONL file (where a document is one line).
-pub fn in_file(path: &str, format: Format, text: &str, docs: &[Document]) -> Vec<Definition> {
-    let mut out = Vec::new();
-    let mut add = |line: usize, source: &str| {
-        out.extend(find(source).into_iter().map(|(short, long)| Definition {
-            short,
-            long,
-            path: path.to_string(),
-            line,
-        }));
-    };
-    if format == Format::Jsonl {
-        for record in docs.iter().flat_map(|d| &d.records) {
-            add(record.line, &record.body);
-        }
-    } else if !docs.is_empty() {
-        for (no, line) in numbered_lines(text) {
-            add(no, line);
-        }
-    }
-    out
+/// The definitions in numbered lines of a file at `path`, in order.
+pub fn in_lines<'a>(
+    path: &str,
+    lines: impl IntoIterator<Item = (usize, &'a str)>,
+) -> Vec<Definition> {
+    lines
+        .into_iter()
+        .flat_map(|(line, text)| {
+            find(text).into_iter().map(move |(short, long)| Definition {
+                short,
+                long,
+                path: path.to_string(),
+                line,
+            })
+        })
+        .collect()
 }
 
 /// The `(short, long)` pairs defined in one line of text, in order.

@@ -1,6 +1,6 @@
-//! Query → ranked hits with snippets.
+//! The query compiler: a syntax tree ([`super::query`]) → one tantivy query, and the term
+//! sequences to highlight.
 //!
-//! The query tree from [`crate::query`] is compiled into tantivy queries:
 //! - a word searches the heading (weighted ×[`HEADING_BOOST`]) and the body with BM25; a word
 //!   that analyzes to several terms (`liver-directed`) is a phrase; a stop word is not searched
 //!   on its own when the query has other words (it still counts in phrases and phrase boosts),
@@ -13,33 +13,27 @@
 //! - a word or phrase with synonyms or an abbreviation's other form ([`crate::expand`]; for a
 //!   run of plain words, any part of the run) also searches them, as optional clauses scaled to
 //!   count [`crate::expand::SYNONYM_WEIGHT`] or [`crate::expand::ABBREVIATION_WEIGHT`] of a
-//!   literal match: the scale is the ratio of the BM25 idf sums of the query's terms and the
-//!   alternative's, so a rare alternative phrase does not outweigh the word typed;
+//!   literal match: the scale is the ratio of the query's and the alternative's BM25 weights,
+//!   taken from tantivy's own [`Bm25Weight`] (so it is exactly tantivy's idf), and a rare
+//!   alternative phrase does not outweigh the word typed;
 //! - `kind:` / `doc:` and `--kind` are filters that add nothing to the score.
-//!
-//! Hits are ordered by score, ties broken by document id then line, so output is deterministic.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
-use serde::Serialize;
-use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur as TOccur, PhraseQuery,
-    Query, TermQuery,
+    AllQuery, Bm25Weight, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur as TOccur,
+    PhraseQuery, Query, TermQuery,
 };
-use tantivy::schema::{Field, IndexRecordOption, Value};
+use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{Searcher, TantivyDocument, Term};
+use tantivy::{Searcher, Term};
 
+use super::query::{FieldName, Node, Occur};
 use crate::analysis;
 use crate::error::{Error, Result};
 use crate::expand::Expansions;
-use crate::expand::typo::{self, Limits};
 use crate::index::{Fields, Searchable};
-use crate::parse::{Citation, RecordKind, Reference, Reviewer};
-use crate::query::{self, FieldName, Node, Occur};
-use crate::snippet::{self, Snippet};
+use crate::parse::RecordKind;
 
 /// Weight of a heading match relative to a body match. A heading is its own BM25 field, and a
 /// short one, so a heading match already outweighs a body match at 1.0; factors from 1.25 to 2
@@ -58,126 +52,20 @@ pub const MAX_PHRASE_WORDS: usize = 6;
 pub const PROXIMITY_SLOP: u32 = 4;
 /// Most index terms one `word*` may expand to, per field.
 pub const MAX_PREFIX_TERMS: usize = 1000;
-/// Snippet length budget for sections, in characters.
-pub const SNIPPET_CHARS: usize = 200;
-/// References and reviewers are shown whole up to this many characters.
-pub const CITATION_CHARS: usize = 1000;
-/// Extra hits fetched beyond the limit so that ties at the cut are broken deterministically.
-const TIE_MARGIN: usize = 32;
 
-/// What to search for besides the query itself.
-#[derive(Debug, Clone)]
-pub struct SearchOptions {
-    /// Most hits to return.
-    pub limit: usize,
-    /// Only records of this kind, if set.
-    pub kind: Option<RecordKind>,
-    /// The corpus folder as the user gave it; hit paths are joined to it.
-    pub corpus: std::path::PathBuf,
-    /// Whether to make snippets (batch evaluation does not need them).
-    pub snippets: bool,
-    /// Read the query as plain words, without query syntax ([`query::parse_plain`]).
-    pub plain: bool,
+/// A compiled query.
+pub struct Compiled {
+    /// What tantivy runs.
+    pub query: Box<dyn Query>,
+    /// Term sequences to highlight in bodies (from positive, body-searching clauses).
+    pub highlight: Vec<Vec<String>>,
 }
 
-/// One ranked record.
-#[derive(Debug, Clone, Serialize)]
-pub struct Hit {
-    /// 1-based rank.
-    pub rank: usize,
-    /// Relevance score (BM25-based), rounded to 4 decimals.
-    pub score: f64,
-    /// `doc#anchor`.
-    pub id: String,
-    /// Document id.
-    pub doc: String,
-    /// Document title.
-    pub doc_title: String,
-    /// Record kind.
-    pub kind: RecordKind,
-    /// Heading (or reference title, reviewer name).
-    pub heading: String,
-    /// Anchor within the document.
-    pub anchor: String,
-    /// File path, joined to the corpus folder as given.
-    pub path: String,
-    /// 1-based line where the record starts.
-    pub line: u64,
-    /// Headings above the record.
-    pub breadcrumbs: Vec<String>,
-    /// The best passage, plain text.
-    pub snippet: String,
-    /// Byte ranges `[start, end)` of matches in `snippet`.
-    pub highlights: Vec<[usize; 2]>,
-    /// Parsed reference fields (reference hits).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reference: Option<Reference>,
-    /// Parsed reviewer fields (reviewer hits).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reviewer: Option<Reviewer>,
-}
-
-/// The answer to a query.
-#[derive(Debug, Clone, Serialize)]
-pub struct Results {
-    /// The query as given.
-    pub query: String,
-    /// The query actually run, when words unknown to the index were corrected ([`typo`]).
-    pub corrected_query: Option<String>,
-    /// With no hits: a close query that has some, if there is one.
-    pub suggestion: Option<String>,
-    /// How many records matched in all.
-    pub total_hits: usize,
-    /// The best ones, ranked.
-    pub hits: Vec<Hit>,
-}
-
-/// Runs a query against an opened index. Words the index does not know are corrected first
-/// when a corpus word is close enough; with no hits, a close query with hits is suggested
-/// ([`typo`]).
-pub fn search(s: &Searchable, query_text: &str, opts: &SearchOptions) -> Result<Results> {
-    let parse = |text: &str| {
-        if opts.plain {
-            query::parse_plain(text)
-        } else {
-            query::parse(text)
-        }
-    };
-    let tree = parse(query_text)?;
-    let fixes = typo::corrections(s, &tree, query_text, Limits::Correct)?;
-    let (tree, corrected_query) = if fixes.is_empty() {
-        (tree, None)
-    } else {
-        let corrected = typo::apply(query_text, &fixes);
-        (parse(&corrected)?, Some(corrected))
-    };
-    let mut results = run(s, &tree, opts)?;
-    results.query = query_text.to_string();
-    if results.hits.is_empty() {
-        let text = corrected_query.as_deref().unwrap_or(query_text);
-        let fixes = typo::corrections(s, &tree, text, Limits::Suggest)?;
-        if !fixes.is_empty() {
-            let suggestion = typo::apply(text, &fixes);
-            let counting = SearchOptions {
-                limit: 1,
-                snippets: false,
-                ..opts.clone()
-            };
-            if run(s, &parse(&suggestion)?, &counting)?.total_hits > 0 {
-                results.suggestion = Some(suggestion);
-            }
-        }
-    }
-    results.corrected_query = corrected_query;
-    Ok(results)
-}
-
-/// Runs a parsed query (no corrections).
-fn run(s: &Searchable, tree: &Node, opts: &SearchOptions) -> Result<Results> {
-    let searcher = s.reader.searcher();
+/// Compiles a query tree against an opened index, restricted to `kind` if given.
+pub fn compile(s: &Searchable, tree: &Node, kind: Option<RecordKind>) -> Result<Compiled> {
     let mut compiler = Compiler {
         fields: s.fields,
-        searcher: &searcher,
+        searcher: s.searcher(),
         stemmed: analysis::analyzer(),
         unstemmed: analysis::unstemmed_analyzer(),
         highlight: BTreeSet::new(),
@@ -198,113 +86,17 @@ fn run(s: &Searchable, tree: &Node, opts: &SearchOptions) -> Result<Results> {
         });
     }
     let compiled = one_of(compiled);
-    let query: Box<dyn Query> = match opts.kind {
+    let query: Box<dyn Query> = match kind {
         Some(kind) => Box::new(BooleanQuery::new(vec![
             (TOccur::Must, compiled),
             (TOccur::Must, filter(s.fields.kind, kind.as_str())),
         ])),
         None => compiled,
     };
-    let collector = (
-        TopDocs::with_limit(opts.limit.max(1) + TIE_MARGIN).order_by_score(),
-        Count,
-    );
-    let (top, total_hits) = searcher.search(&query, &collector)?;
-
-    // Stored fields are read only for the hits shown and for those tied with the last one
-    // (their document id and line break the tie), and snippets made only for the hits shown.
-    let cut = top.get(opts.limit.max(1) - 1).map(|(score, _)| *score);
-    let mut hits = Vec::with_capacity(opts.limit);
-    for (score, address) in top
-        .into_iter()
-        .filter(|(score, _)| cut.is_none_or(|c| *score >= c))
-    {
-        let doc: TantivyDocument = searcher.doc(address)?;
-        hits.push(hit(&s.fields, &doc, score, &opts.corpus));
-    }
-    hits.sort_by(|(a, _), (b, _)| {
-        b.score
-            .total_cmp(&a.score)
-            .then_with(|| a.doc.cmp(&b.doc))
-            .then(a.line.cmp(&b.line))
-    });
-    hits.truncate(opts.limit);
-    let mut analyzer = analysis::analyzer();
-    let wanted: Vec<Vec<String>> = compiler.highlight.into_iter().collect();
-    let hits = hits
-        .into_iter()
-        .enumerate()
-        .map(|(i, (mut h, body))| {
-            h.rank = i + 1;
-            h.score = (h.score * 1e4).round() / 1e4;
-            if opts.snippets {
-                let budget = if h.kind == RecordKind::Section {
-                    SNIPPET_CHARS
-                } else {
-                    CITATION_CHARS
-                };
-                let Snippet { text, highlights } =
-                    snippet::snippet(&body, &mut analyzer, &wanted, budget);
-                (h.snippet, h.highlights) = (text, highlights);
-            }
-            h
-        })
-        .collect();
-    Ok(Results {
-        query: String::new(),
-        corrected_query: None,
-        suggestion: None,
-        total_hits,
-        hits,
+    Ok(Compiled {
+        query,
+        highlight: compiler.highlight.into_iter().collect(),
     })
-}
-
-/// A hit from a stored record (no snippet yet), and the record's body.
-fn hit(f: &Fields, doc: &TantivyDocument, score: f32, corpus: &Path) -> (Hit, String) {
-    let text = |field: Field| {
-        doc.get_first(field)
-            .and_then(|v| v.as_str())
-            .unwrap_or("")
-            .to_string()
-    };
-    let kind = match text(f.kind).as_str() {
-        "reference" => RecordKind::Reference,
-        "reviewer" => RecordKind::Reviewer,
-        _ => RecordKind::Section,
-    };
-    let citation: Option<Citation> = doc
-        .get_first(f.citation)
-        .and_then(|v| v.as_str())
-        .and_then(|json| serde_json::from_str(json).ok());
-    let heading = citation
-        .as_ref()
-        .map_or_else(|| text(f.heading), |c| c.label().to_string());
-    let (reference, reviewer) = match citation {
-        Some(Citation::Reference(r)) => (Some(r), None),
-        Some(Citation::Reviewer(r)) => (None, Some(r)),
-        None => (None, None),
-    };
-    let hit = Hit {
-        rank: 0,
-        score: f64::from(score),
-        id: text(f.id),
-        doc: text(f.doc),
-        doc_title: text(f.title),
-        kind,
-        heading,
-        anchor: text(f.anchor),
-        path: corpus.join(text(f.path)).to_string_lossy().into_owned(),
-        line: doc.get_first(f.line).and_then(|v| v.as_u64()).unwrap_or(0),
-        breadcrumbs: doc
-            .get_all(f.breadcrumbs)
-            .filter_map(|v| v.as_str().map(str::to_string))
-            .collect(),
-        snippet: String::new(),
-        highlights: Vec::new(),
-        reference,
-        reviewer,
-    };
-    (hit, text(f.body))
 }
 
 /// A restriction on a raw field that adds nothing to the score.
@@ -415,11 +207,11 @@ impl Compiler<'_> {
                 if stop && self.skip_stop_words {
                     return Ok(None);
                 }
-                let alternatives = self.words(*field, text, negated);
+                let alternatives = self.words(*field, text, negated)?;
                 let weight = if stop { STOP_WORD_WEIGHT } else { 1.0 };
                 Ok(alternatives.map(|a| a.into_iter().map(|q| boosted(q, weight)).collect()))
             }
-            Node::Phrase { field, text, .. } => Ok(self.words(*field, text, negated)),
+            Node::Phrase { field, text, .. } => self.words(*field, text, negated),
             Node::Group(clauses) => self.group(clauses, negated),
         }
     }
@@ -430,13 +222,13 @@ impl Compiler<'_> {
         field: Option<FieldName>,
         text: &str,
         negated: bool,
-    ) -> Option<Alternatives> {
+    ) -> Result<Option<Alternatives>> {
         let terms: Vec<String> = analysis::tokens(&mut self.stemmed, text)
             .into_iter()
             .map(|t| t.text)
             .collect();
         if terms.is_empty() {
-            return None;
+            return Ok(None);
         }
         if !negated && matches!(field, None | Some(FieldName::Body)) {
             self.highlight.insert(terms.clone());
@@ -446,19 +238,25 @@ impl Compiler<'_> {
             .iter()
             .map(|&(f, boost)| boosted(terms_query(f, &terms, 0), boost))
             .collect();
-        per_field.extend(self.expand(&terms, &fields, negated));
-        Some(per_field)
+        per_field.extend(self.expand(&terms, &fields, negated)?);
+        Ok(Some(per_field))
     }
 
     /// The synonyms and abbreviation forms of a term sequence, searched in `fields`, each
     /// scaled to count its weight of a literal match (see the module docs).
-    fn expand(&mut self, terms: &[String], fields: &[(Field, f32)], negated: bool) -> Alternatives {
+    fn expand(
+        &mut self,
+        terms: &[String],
+        fields: &[(Field, f32)],
+        negated: bool,
+    ) -> Result<Alternatives> {
         let expansions = self.expansions;
         let mut out = Alternatives::new();
         for (alternative, weight) in expansions.of(terms) {
             for &(field, boost) in fields {
                 // An alternative with a term the field lacks cannot match there.
-                if let (ours, Some(theirs)) = (self.idf(field, terms), self.idf(field, alternative))
+                if let (ours, Some(theirs)) =
+                    (self.weight(field, terms)?, self.weight(field, alternative)?)
                 {
                     let scale = boost * weight * ours.unwrap_or(theirs) / theirs;
                     out.push(boosted(terms_query(field, alternative, 0), scale));
@@ -468,21 +266,25 @@ impl Compiler<'_> {
                 self.highlight.insert(alternative.clone());
             }
         }
-        out
+        Ok(out)
     }
 
-    /// The sum of the BM25 idf of `terms` in `field` (what tantivy weighs a phrase by), or
-    /// `None` when a term is not in the field.
-    fn idf(&self, field: Field, terms: &[String]) -> Option<f32> {
-        let docs = self.searcher.num_docs() as f32;
-        terms
+    /// The BM25 weight tantivy gives `terms` in `field` (the most a match can score: the idf,
+    /// or the sum of the idfs of a phrase, times `1 + k1`), or `None` when a term is not in the
+    /// field.
+    fn weight(&self, field: Field, terms: &[String]) -> Result<Option<f32>> {
+        let terms: Vec<Term> = terms
             .iter()
-            .map(|t| {
-                let term = Term::from_field_text(field, t);
-                let df = self.searcher.doc_freq(&term).unwrap_or(0) as f32;
-                (df > 0.0).then(|| (1.0 + (docs - df + 0.5) / (df + 0.5)).ln())
-            })
-            .sum()
+            .map(|t| Term::from_field_text(field, t))
+            .collect();
+        for term in &terms {
+            if self.searcher.doc_freq(term)? == 0 {
+                return Ok(None);
+            }
+        }
+        Ok(Some(
+            Bm25Weight::for_terms(self.searcher, &terms)?.max_score(),
+        ))
     }
 
     fn prefix(
@@ -575,7 +377,7 @@ impl Compiler<'_> {
             return Ok(None);
         }
         if !negated {
-            out.extend(self.proximity(clauses));
+            out.extend(self.proximity(clauses)?);
         }
         if out.iter().all(|(o, _)| *o == TOccur::MustNot) {
             out.push((TOccur::Must, Box::new(AllQuery)));
@@ -588,7 +390,7 @@ impl Compiler<'_> {
     }
 
     /// Phrase and proximity boosts for each run of two or more plain words side by side.
-    fn proximity(&mut self, clauses: &[(Occur, Node)]) -> Vec<(TOccur, Box<dyn Query>)> {
+    fn proximity(&mut self, clauses: &[(Occur, Node)]) -> Result<Vec<(TOccur, Box<dyn Query>)>> {
         let mut boosts = Vec::new();
         let mut run: Vec<String> = Vec::new();
         let plain = clauses.iter().map(|(occur, node)| match node {
@@ -612,7 +414,7 @@ impl Compiler<'_> {
             let fields = self.text_fields(None);
             for len in 2..=self.expansions.longest().min(run.len()) {
                 for window in run.windows(len) {
-                    let found = self.expand(window, &fields, false);
+                    let found = self.expand(window, &fields, false)?;
                     boosts.extend(found.into_iter().map(|q| (TOccur::Should, q)));
                 }
             }
@@ -633,7 +435,7 @@ impl Compiler<'_> {
             }
             run.clear();
         }
-        boosts
+        Ok(boosts)
     }
 }
 
@@ -697,6 +499,7 @@ fn expand_prefix(searcher: &Searcher, field: Field, prefix: &str) -> Result<BTre
 
 #[cfg(test)]
 mod tests {
+    use super::super::query;
     use super::*;
 
     fn content(q: &str) -> bool {

@@ -11,23 +11,24 @@
 //! not used. The search then runs the corrected query and says so. Every word of the corrected
 //! query is in the index, so its hits are all exact matches of what it says.
 //!
-//! At most [`MAX_LOOKUPS`] unknown words of a query are looked up (each lookup compares the
-//! word with the whole vocabulary), so a pasted page of gibberish stays fast.
+//! A lookup compares the word only with the corpus words that start with its first letter: the
+//! word list is sorted, so they are one range of it, found by binary search (a tenth of the
+//! list or less for any letter), and each is compared only if its length is within reach. A
+//! query holds at most 1,000 words ([`super::query`]), which bounds the work on a pasted page of
+//! gibberish; an unknown word that repeats is looked up once.
 //!
 //! When a query has no hits at all, [`Limits::Suggest`] looks one edit further (and at words of
 //! 3 or 4 letters) for a "did you mean" suggestion, offered only if it has hits.
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 use tantivy::Term;
 
+use super::query::{FieldName, Node, Occur};
 use crate::analysis;
 use crate::error::Result;
 use crate::index::Searchable;
-use crate::query::{FieldName, Node, Occur};
-
-/// Most unknown words of one query compared with the vocabulary.
-pub const MAX_LOOKUPS: usize = 10;
 
 /// How far to look for a correction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,14 +58,13 @@ pub fn max_edits(letters: usize, limits: Limits) -> usize {
 /// the word's first letter (typos rarely hit it, and `bites` is not `cites`); and a word is
 /// not corrected into its own end or beginning plus letters before it (`cocitation` is not
 /// `citation`, `unhelpful` not `helpful`): prefixes change meaning, they are not typos.
+/// `vocabulary` must be sorted.
 pub fn nearest<'a>(word: &str, vocabulary: &'a [String], max: usize) -> (Vec<&'a str>, usize) {
     let len = word.chars().count();
-    let first = word.chars().next();
     let mut best = (Vec::new(), max + 1);
-    for candidate in vocabulary {
+    for candidate in same_first_letter(word, vocabulary) {
         if candidate.len().abs_diff(len) > max
             || candidate == word
-            || candidate.chars().next() != first
             || word.ends_with(candidate.as_str())
             || candidate.ends_with(word)
         {
@@ -83,6 +83,18 @@ pub fn nearest<'a>(word: &str, vocabulary: &'a [String], max: usize) -> (Vec<&'a
     best
 }
 
+/// The words of a sorted vocabulary that start with the first letter of `word`: one range.
+fn same_first_letter<'a>(word: &str, vocabulary: &'a [String]) -> &'a [String] {
+    let Some(first) = word.chars().next() else {
+        return &[];
+    };
+    let mut buffer = [0; 4];
+    let first = first.encode_utf8(&mut buffer).as_bytes();
+    let start = vocabulary.partition_point(|w| w.as_bytes() < first);
+    let rest = &vocabulary[start..];
+    &rest[..rest.partition_point(|w| w.as_bytes().starts_with(first))]
+}
+
 /// Replacements `(byte range in the query text, new word)` for the query's unknown words, in
 /// order. Empty when every word is known or has no close word.
 pub fn corrections(
@@ -96,7 +108,7 @@ pub fn corrections(
     let mut unstemmed = analysis::unstemmed_analyzer();
     let mut out = Vec::new();
     let mut from = 0;
-    let mut lookups = 0;
+    let mut looked_up: HashMap<String, Option<&str>> = HashMap::new();
     for (word, position) in words {
         // Where the word is in the query: at or after its position (a field name comes first).
         let start_char = position.saturating_sub(1);
@@ -111,10 +123,15 @@ pub fn corrections(
         from = start + word.len();
         for token in analysis::tokens(&mut unstemmed, word) {
             let raw = word[token.offset_from..token.offset_to].to_lowercase();
-            if lookups == MAX_LOOKUPS {
-                return Ok(out);
-            }
-            if let Some(replacement) = correction(s, &raw, limits, &mut lookups)? {
+            let replacement = match looked_up.get(&raw) {
+                Some(known) => *known,
+                None => {
+                    let found = correction(s, &raw, limits)?;
+                    looked_up.insert(raw, found);
+                    found
+                }
+            };
+            if let Some(replacement) = replacement {
                 let at = start + token.offset_from;
                 out.push((at..start + token.offset_to, replacement.to_string()));
             }
@@ -125,27 +142,24 @@ pub fn corrections(
 
 /// The corpus word to put for `word` (lowercase), if it is unknown (and has no synonym) and
 /// one is close enough.
-fn correction<'a>(
-    s: &'a Searchable,
-    word: &str,
-    limits: Limits,
-    lookups: &mut usize,
-) -> Result<Option<&'a str>> {
+fn correction<'a>(s: &'a Searchable, word: &str, limits: Limits) -> Result<Option<&'a str>> {
     let limit = max_edits(word.chars().count(), limits);
     if limit == 0 || !word.chars().all(|c| c.is_ascii_lowercase()) {
         return Ok(None);
     }
     let terms = analysis::terms(word);
-    if records(s, &terms) > 0 || !s.expansions.of(&terms).is_empty() {
+    if records(s, &terms)? > 0 || !s.expansions.of(&terms).is_empty() {
         return Ok(None);
     }
-    *lookups += 1;
     let (candidates, _) = nearest(word, s.words()?, limit);
-    let best = candidates
-        .into_iter()
-        .map(|c| (records(s, &analysis::terms(c)), c))
-        .filter(|(n, _)| *n > 0)
-        .min_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+    let mut best: Option<(u64, &str)> = None;
+    for candidate in candidates {
+        let n = records(s, &analysis::terms(candidate))?;
+        // The most records wins, then the alphabetically first (candidates come sorted).
+        if n > 0 && best.is_none_or(|(most, _)| n > most) {
+            best = Some((n, candidate));
+        }
+    }
     Ok(best.map(|(_, word)| word))
 }
 
@@ -163,19 +177,15 @@ pub fn apply(text: &str, fixes: &[(Range<usize>, String)]) -> String {
 }
 
 /// How many records hold the term of a word (its `terms`) in their heading or body (summed).
-fn records(s: &Searchable, terms: &[String]) -> u64 {
+fn records(s: &Searchable, terms: &[String]) -> Result<u64> {
     let [term] = terms else {
-        return 0;
+        return Ok(0);
     };
-    let searcher = s.reader.searcher();
-    [s.fields.heading, s.fields.body]
-        .iter()
-        .map(|&f| {
-            searcher
-                .doc_freq(&Term::from_field_text(f, term))
-                .unwrap_or(0)
-        })
-        .sum()
+    let mut total = 0;
+    for field in [s.fields.heading, s.fields.body] {
+        total += s.searcher().doc_freq(&Term::from_field_text(field, term))?;
+    }
+    Ok(total)
 }
 
 /// The text of plain terms and phrases (searched in heading or body, not prefixes, not
@@ -220,7 +230,7 @@ mod tests {
 
     #[test]
     fn nearest_words_within_the_limit() {
-        let vocabulary: Vec<String> = ["radiofrequency", "frequency", "ablation", "ablations"]
+        let vocabulary: Vec<String> = ["ablation", "ablations", "frequency", "radiofrequency"]
             .iter()
             .map(|w| w.to_string())
             .collect();
@@ -236,6 +246,20 @@ mod tests {
         // Not the first letter, not a prefix.
         assert!(nearest("bblation", &vocabulary, 1).0.is_empty());
         assert!(nearest("rfrequency", &vocabulary, 2).0.is_empty());
+    }
+
+    #[test]
+    fn candidates_are_the_range_of_the_first_letter() {
+        let vocabulary: Vec<String> = ["abc", "b", "ba", "bzz", "c", "é", "éa"]
+            .iter()
+            .map(|w| w.to_string())
+            .collect();
+        assert!(vocabulary.is_sorted());
+        assert_eq!(same_first_letter("bob", &vocabulary), ["b", "ba", "bzz"]);
+        assert_eq!(same_first_letter("éb", &vocabulary), ["é", "éa"]);
+        assert_eq!(same_first_letter("abc", &vocabulary), ["abc"]);
+        assert!(same_first_letter("x", &vocabulary).is_empty());
+        assert!(same_first_letter("", &vocabulary).is_empty());
     }
 
     #[test]

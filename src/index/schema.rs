@@ -1,0 +1,122 @@
+//! The schema: the fields of a record in the index, and the tantivy documents of a parsed
+//! document.
+//!
+//! Text fields (`heading`, `body`) are analyzed with [`ANALYZER`] and keep frequencies and
+//! positions (phrases); `doc`, `kind` and `path` are raw terms for filters and deletes; the rest
+//! is stored only, for showing hits.
+
+use tantivy::schema::{
+    Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+};
+use tantivy::{TantivyDocument, doc};
+
+use crate::analysis::ANALYZER;
+use crate::parse::Document;
+
+/// The fields of the schema.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields {
+    /// `doc#anchor`, unique per record (stored only: a unique term per record would only
+    /// grow the term dictionary; look-ups go through `doc`, see [`anchors_of`]).
+    pub id: Field,
+    /// The document id (raw; `doc:` queries).
+    pub doc: Field,
+    /// `section`, `reference` or `reviewer` (raw; `kind:` queries).
+    pub kind: Field,
+    /// The record's anchor (stored only).
+    pub anchor: Field,
+    /// The file path relative to the corpus root (raw: a changed file's records are deleted by it).
+    pub path: Field,
+    /// 1-based start line (stored only).
+    pub line: Field,
+    /// The document title (stored only: the lead record's heading is the title, and is searched).
+    pub title: Field,
+    /// The section heading (analyzed, boosted); empty for citations.
+    pub heading: Field,
+    /// The record's text (analyzed).
+    pub body: Field,
+    /// Headings above the record (stored only, one value each).
+    pub breadcrumbs: Field,
+    /// Parsed reference or reviewer fields as JSON (stored only).
+    pub citation: Field,
+}
+
+impl Fields {
+    /// The schema of a medsearch index.
+    pub fn schema() -> Schema {
+        let mut b = Schema::builder();
+        let text = TextOptions::default().set_stored().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(ANALYZER)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        );
+        b.add_text_field("id", STORED);
+        b.add_text_field("doc", STRING | STORED);
+        b.add_text_field("kind", STRING | STORED);
+        b.add_text_field("anchor", STORED);
+        b.add_text_field("path", STRING | STORED);
+        b.add_u64_field("line", STORED | INDEXED);
+        b.add_text_field("title", STORED);
+        b.add_text_field("heading", text.clone());
+        b.add_text_field("body", text);
+        b.add_text_field("breadcrumbs", STORED);
+        b.add_text_field("citation", STORED);
+        b.build()
+    }
+
+    /// Looks the fields up in a schema; fails on an index made with another schema.
+    pub fn from_schema(schema: &Schema) -> std::result::Result<Fields, String> {
+        let f = |name: &str| {
+            schema
+                .get_field(name)
+                .map_err(|_| format!("field '{name}' missing"))
+        };
+        Ok(Fields {
+            id: f("id")?,
+            doc: f("doc")?,
+            kind: f("kind")?,
+            anchor: f("anchor")?,
+            path: f("path")?,
+            line: f("line")?,
+            title: f("title")?,
+            heading: f("heading")?,
+            body: f("body")?,
+            breadcrumbs: f("breadcrumbs")?,
+            citation: f("citation")?,
+        })
+    }
+
+    /// The tantivy documents of a parsed document's records.
+    pub fn document(&self, doc: &Document) -> Vec<TantivyDocument> {
+        doc.records
+            .iter()
+            .map(|r| {
+                let mut d = doc!(
+                    self.id => format!("{}#{}", doc.id, r.anchor),
+                    self.doc => doc.id.clone(),
+                    self.kind => r.kind.as_str(),
+                    self.anchor => r.anchor.clone(),
+                    self.path => doc.path.clone(),
+                    self.line => r.line as u64,
+                    self.title => doc.title.clone(),
+                    self.body => r.body.clone(),
+                );
+                // A citation's label (its title or name) is part of its body already: indexing
+                // it as a heading too would count it twice. Search reads it from `citation`.
+                if r.citation.is_none() {
+                    d.add_text(self.heading, &r.heading);
+                }
+                for crumb in &r.breadcrumbs {
+                    d.add_text(self.breadcrumbs, crumb);
+                }
+                if let Some(c) = &r.citation {
+                    d.add_text(
+                        self.citation,
+                        serde_json::to_string(c).expect("citations serialize"),
+                    );
+                }
+                d
+            })
+            .collect()
+    }
+}
