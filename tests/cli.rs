@@ -429,8 +429,25 @@ fn markdown_and_nested_folders_are_indexed() {
         "guides/sub/nested.txt",
         "Nested guide\n\nA page about hydration.\n",
     );
+    env.copy(
+        &crate::util::fixture("markdown").join("living-well.md"),
+        "living-well.md",
+    );
     let md = env.search("brachytherapy", &[]);
     assert_eq!(md.hits[0].path, "corpus/radiation-therapy.md");
+    // Markdown snippets hold the text a reader sees, highlighted.
+    let care = env.search("\"follow-up care\"", &[]);
+    let hit = &care.hits[0];
+    assert_eq!(hit.id, "living-well#living-well-after-treatment");
+    assert!(
+        hit.snippet
+            .starts_with("Life after cancer treatment brings new questions. Read our guide to follow-up care and the FAQ below."),
+        "{}",
+        hit.snippet
+    );
+    assert_eq!(hit.marked(), ["follow-up care"]);
+    let crs = env.search("CRS", &[]);
+    assert_eq!(crs.hits[0].id, "living-well#side-effects-of-car-t-therapy");
     let nested = env.search("hydration", &[]);
     assert_eq!(nested.hits[0].id, "guides/sub/nested#nested-guide");
     assert_eq!(env.search("doc:guides/sub/nested", &[]).total_hits, 1);

@@ -440,6 +440,74 @@ fn markdown_page_with_hierarchy() {
 }
 
 #[test]
+fn markdown_headings_get_githubs_ids_and_records_hold_the_text_a_reader_sees() {
+    assert_outline(
+        &fixture("markdown"),
+        "living-well.md",
+        &[
+            (
+                S,
+                "Living well after treatment",
+                "living-well-after-treatment",
+                2,
+            ),
+            (S, "🎉 Good news first", "-good-news-first", 9),
+            (S, "What's \"normal\"? (FAQ)", "whats-normal-faq", 13),
+            (
+                S,
+                "Side effects of CAR-T therapy",
+                "side-effects-of-car-t-therapy",
+                17,
+            ),
+            (
+                S,
+                "Side effects of CAR-T therapy",
+                "side-effects-of-car-t-therapy-1",
+                22,
+            ),
+            (S, "Ernährung & Bewegung", "ernährung--bewegung", 26),
+            (S, "副作用", "副作用", 30),
+            (S, "Staying active", "staying-active", 34),
+            (
+                S,
+                "Side effects of CAR-T therapy",
+                "side-effects-of-car-t-therapy-2",
+                43,
+            ),
+        ],
+    );
+    let text = std::fs::read_to_string(fixture("markdown").join("living-well.md")).unwrap();
+    let doc = parse_document("living-well.md", Format::Markdown, &text).unwrap();
+    assert_eq!(
+        doc.metadata,
+        [("updated".to_string(), "2025-03-01".to_string())]
+    );
+    let bodies: Vec<&str> = doc.records.iter().map(|r| r.body.as_str()).collect();
+    assert_eq!(
+        bodies[0],
+        "Life after cancer treatment brings new questions. Read our guide to follow-up care\nand the FAQ below."
+    );
+    assert_eq!(bodies[2], "Tiredness, called fatigue, can last for months.");
+    assert_eq!(
+        bodies[3],
+        "- Cytokine release syndrome (CRS)\n- Headaches and icon confusion"
+    );
+    assert_eq!(bodies[7], "Activity | Minutes a week\n\nWalking | 150");
+    for body in bodies {
+        for markup in ["**", "](", "`", "<", "-->", "|---"] {
+            assert!(!body.contains(markup), "{markup:?} in {body:?}");
+        }
+    }
+    // Abbreviations are found in the visible text, at their lines.
+    let definitions: Vec<(&str, &str, usize)> = doc
+        .definitions
+        .iter()
+        .map(|d| (d.short.as_str(), d.long.as_str(), d.line))
+        .collect();
+    assert_eq!(definitions, [("CRS", "Cytokine release syndrome", 19)]);
+}
+
+#[test]
 fn line_endings_do_not_change_records() {
     let text = std::fs::read_to_string(fixture("pages").join("stem-cell-transplant.txt")).unwrap();
     let unix = parse_document("p.txt", Format::Text, &text).unwrap();
