@@ -3,6 +3,7 @@
 
     python3 scripts/bench.py all [--pages 10000 100000] [--runs 30]   # writes BENCHMARKS.md
     python3 scripts/bench.py rebuild [--pages 10000]
+    python3 scripts/bench.py compare --baseline REF [--pages 100000] [--runs 20]
 
 Builds medsearch with the `dist` profile (fat LTO, what we ship), installs the peers it needs
 (ripgrep and sqlite3 through apt), generates the scale corpora (scripts/gen_corpus.py, seed 7)
@@ -13,12 +14,17 @@ and measures, interleaving the systems run by run and reporting medians, p99 and
 - latency: in-process top 10 with snippets over the MED and Cranfield queries (as plain words):
   medsearch (`cargo bench --bench latency`) and SQLite FTS5 through Python's sqlite3;
 - build: full build time, MB/s, peak RSS and size on disk, medsearch and FTS5;
-- rebuild: full build, nothing changed, one page changed, 1% changed (also alone, above).
+- rebuild: full build, nothing changed, one page changed, 1% changed (also alone, above);
+- compare: this checkout against an earlier commit (built in a git worktree under
+  target/baseline), side by side in one run, interleaved: CLI searches (bundled page, one and
+  three words, 900 unknown words at scale), in-process latency, full build, rebuilds; medians
+  and the ratio new / baseline. Writes target/bench/compare.md.
 """
 import argparse
 import json
 import os
 import platform
+import random
 import re
 import shutil
 import sqlite3
@@ -188,16 +194,28 @@ def scale_index(pages):
     return scale
 
 
+LATENCY_SRC = Path("benches") / "latency.rs"
+
+
+def latency_command(src, target, corpus_dir, index_dir, queries, rounds):
+    """The latency bench of the checkout at `src` (built into `target`), with the arguments its
+    version takes (older ones did not take the corpus)."""
+    cmd = ["cargo", "bench", "--quiet", "--bench", "latency", "--"]
+    if "CORPUS_DIR" in (src / LATENCY_SRC).read_text():
+        cmd.append(str(corpus_dir))
+    cmd += [str(index_dir), str(queries), str(rounds)]
+    env = dict(os.environ, CARGO_TARGET_DIR=str(target))
+    res = subprocess.run(cmd, cwd=src, env=env, check=True, capture_output=True, text=True)
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
 def latency(args, out):
     queries, words = bench_queries()
     lines = ["**In-process latency, top 10 with snippets, MED + Cranfield queries as plain words**",
              "", "| pages | system | p50 | p99 | mean |", "|---|---|---|---|---|"]
     for pages in args.pages:
         scale = scale_index(pages)
-        res = subprocess.run(["cargo", "bench", "--quiet", "--bench", "latency", "--",
-                              str(scale / "index"), str(queries), "5"],
-                             cwd=ROOT, check=True, capture_output=True, text=True)
-        ms = json.loads(res.stdout.strip().splitlines()[-1])
+        ms = latency_command(ROOT, ROOT / "target", corpus(pages), scale / "index", queries, 5)
         lines.append(f"| {pages} | medsearch | {ms['p50_ms']:.2f} ms | {ms['p99_ms']:.2f} ms | "
                      f"{ms['mean_ms']:.2f} ms |")
         if not (scale / "fts5.db").exists():
@@ -312,6 +330,110 @@ def rebuild(args):
     return "\n".join(lines) + "\n"
 
 
+def baseline_checkout(ref):
+    """A worktree of `ref` under target/baseline, built with the dist profile (and its latency
+    bench), in its own target folder: (source folder, target folder, binary)."""
+    src, target = ROOT / "target" / "baseline" / "src", ROOT / "target" / "baseline" / "target"
+    if not src.exists():
+        subprocess.run(["git", "worktree", "add", "--detach", src, ref], cwd=ROOT, check=True,
+                       capture_output=True)
+    subprocess.run(["git", "checkout", "--quiet", "--detach", ref], cwd=src, check=True)
+    env = dict(os.environ, CARGO_TARGET_DIR=str(target))
+    subprocess.run(["cargo", "build", "--profile", "dist", "--quiet"], cwd=src, env=env, check=True)
+    subprocess.run(["cargo", "bench", "--no-run", "--quiet", "--bench", "latency"], cwd=src, env=env,
+                   check=True, capture_output=True)
+    return src, target, target / "dist" / "medsearch"
+
+
+def compare(args):
+    """This checkout against `args.baseline`, interleaved run by run (see the module docs)."""
+    build_release()
+    subprocess.run(["cargo", "bench", "--no-run", "--quiet", "--bench", "latency"], cwd=ROOT,
+                   check=True, capture_output=True)
+    base_src, base_target, base_bin = baseline_checkout(args.baseline)
+    commit = subprocess.run(["git", "rev-parse", "--short", args.baseline], cwd=ROOT, check=True,
+                            capture_output=True, text=True).stdout.strip()
+    systems = {"baseline": (base_src, base_target, base_bin), "new": (ROOT, ROOT / "target", BINARY)}
+    work = BENCH / "compare"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    source = corpus(args.pages)
+    shutil.copytree(source, work / "corpus")
+    shutil.copytree(ROOT / "corpus", work / "small")
+    rows = []
+
+    def row(name, values, unit="ms", scale=1000.0):
+        b, n = statistics.median(values["baseline"]), statistics.median(values["new"])
+        rows.append(f"| {name} | {b * scale:.2f} {unit} | {n * scale:.2f} {unit} | {n / b:.2f} |")
+
+    def loc(name, small=False):
+        c = work / ("small" if small else "corpus")
+        return ["--corpus", str(c), "--index", str(work / f"index-{name}{'-small' if small else ''}")]
+
+    # Full builds, interleaved; the last one leaves each system's index for what follows.
+    builds = {name: [] for name in systems}
+    sizes = {}
+    for _ in range(args.builds):
+        for name, (_, _, binary) in systems.items():
+            t, rss = timed([binary, "index", "--full", *loc(name)])
+            builds[name].append((t, rss))
+    for name in systems:
+        index = work / f"index-{name}"
+        sizes[name] = sum(f.stat().st_size for f in index.rglob("*") if f.is_file()) / 1e6
+        subprocess.run([systems[name][2], "index", *loc(name, True)], check=True, capture_output=True)
+    row(f"full build, {args.pages} pages", {k: [t for t, _ in v] for k, v in builds.items()}, "s", 1)
+    row("full build, peak RSS", {k: [m for _, m in v] for k, v in builds.items()}, "MiB", 1)
+    rows.append(f"| index size | {sizes['baseline']:.1f} MB | {sizes['new']:.1f} MB | "
+                f"{sizes['new'] / sizes['baseline']:.2f} |")
+
+    # Pasted gibberish: 900 made-up words of 6 to 10 letters (every first letter), none in the
+    # corpus, so each one is looked up for a typo correction.
+    rng = random.Random(11)
+    gibberish = " ".join("".join(rng.choice("bcdfghjklmnpqrstvwxz") + rng.choice("aeiouy")
+                                 for _ in range(rng.randint(3, 5))) for _ in range(900))
+    for label, query, small, plain in [
+        ("CLI search, bundled page, `embolic agent`", QUERY, True, False),
+        (f"CLI search, {args.pages} pages, `catheter`", "catheter", False, False),
+        (f"CLI search, {args.pages} pages, `blood supply tumour`", "blood supply tumour", False, False),
+        (f"CLI search, {args.pages} pages, 900 unknown words", gibberish, False, True),
+    ]:
+        cmds = {name: [binary, "search", *loc(name, small)] + (["--plain"] if plain else []) +
+                ["--", query] for name, (_, _, binary) in systems.items()}
+        row(label, interleaved(cmds, args.runs))
+
+    queries, _ = bench_queries()
+    latency = {name: [] for name in systems}
+    for _ in range(3):
+        for name, (src, target, _) in systems.items():
+            latency[name].append(latency_command(src, target, work / "corpus",
+                                                 work / f"index-{name}", queries, 5))
+    for stat in ["p50_ms", "p99_ms"]:
+        row(f"in-process top 10 with snippets, {args.pages} pages, {stat[:3]}",
+            {k: [r[stat] / 1000 for r in v] for k, v in latency.items()})
+
+    unchanged = {name: [] for name in systems}
+    one_page = {name: [] for name in systems}
+    files = sorted((work / "corpus").rglob("*.txt"))
+    for r in range(args.rebuilds):
+        for name, (_, _, binary) in systems.items():
+            unchanged[name].append(timed([binary, "index", *loc(name)])[0])
+        touch_pages(work, [files[(r * 997) % len(files)]], r)
+        for name, (_, _, binary) in systems.items():
+            one_page[name].append(timed([binary, "index", *loc(name)])[0])
+    row(f"index, nothing changed, {args.pages} pages", unchanged)
+    row(f"index, one page changed, {args.pages} pages", one_page)
+
+    text = "\n".join([
+        f"**This checkout against {args.baseline} ({commit})**, {args.pages} pages; {machine()}; "
+        f"{time.strftime('%Y-%m-%d')}; both built with `--profile dist`; medians of interleaved runs "
+        f"({args.runs} per CLI search, {args.builds} builds, 3 latency benches, "
+        f"{args.rebuilds} rebuilds). Command: `python3 scripts/bench.py compare --baseline "
+        f"{args.baseline} --pages {args.pages}`.",
+        "", "| measure | baseline | new | new / baseline |", "|---|---|---|---|", *rows, ""])
+    (BENCH / "compare.md").write_text(text)
+    print(text)
+
+
 def main():
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="what", required=True)
@@ -320,8 +442,17 @@ def main():
     p = sub.add_parser("all")
     p.add_argument("--pages", type=int, nargs="+", default=[10000, 100000])
     p.add_argument("--runs", type=int, default=30)
+    p = sub.add_parser("compare")
+    p.add_argument("--baseline", required=True, help="git commit or branch to compare against")
+    p.add_argument("--pages", type=int, default=100000)
+    p.add_argument("--runs", type=int, default=20)
+    p.add_argument("--builds", type=int, default=3)
+    p.add_argument("--rebuilds", type=int, default=5)
     args = parser.parse_args()
-    if args.what == "rebuild":
+    if args.what == "compare":
+        ensure_peers()
+        compare(args)
+    elif args.what == "rebuild":
         print(f"{machine()}; {time.strftime('%Y-%m-%d')}; "
               f"`python3 scripts/bench.py rebuild --pages {args.pages}`\n")
         print(rebuild(args))

@@ -332,6 +332,41 @@ fn damaged_foreign_and_outdated_index_folders() {
     assert_eq!(env.search("liver", &[]).total_hits, liver);
 }
 
+#[test]
+fn a_missing_file_of_a_generation_names_the_index_folder_and_index_rebuilds_it() {
+    let env = Env::material();
+    for file in [
+        "words.txt",
+        "definitions.bin",
+        "files.bin",
+        "abbreviations.bin",
+    ] {
+        assert_eq!(env.run(&["index", "--index", "idx"]).code, 0);
+        let current = std::fs::read_to_string(env.path("idx/CURRENT")).unwrap();
+        std::fs::remove_file(env.path("idx").join(current.trim()).join(file)).unwrap();
+        let reason = format!("{file}: No such file or directory (os error 2)");
+        for args in [
+            vec!["search", "--index", "idx", "radiofrequncy"],
+            vec!["status", "--index", "idx"],
+            vec!["abbreviations", "--index", "idx"],
+        ] {
+            env.run(&args).assert_error(&format!(
+                "index at 'idx' is unreadable: {reason} (run `medsearch index --full --index idx` \
+                 to rebuild it)"
+            ));
+        }
+        let rebuilt = env.run(&["index", "--index", "idx"]);
+        assert!(
+            rebuilt.stdout.starts_with(&format!(
+                "rebuilt in full (unreadable index ({reason})): added 1,"
+            )),
+            "{rebuilt:?}"
+        );
+        let search = env.search("radiofrequncy", &["--index", "idx"]);
+        assert_eq!(search.corrected_query.as_deref(), Some("radiofrequency"));
+    }
+}
+
 /// A 100 MB page (opt-in: `cargo test --release -- --ignored hundred_megabyte`).
 #[test]
 #[ignore = "writes and indexes 100 MB; run by hand"]

@@ -17,7 +17,7 @@ use crate::parse::Document;
 #[derive(Debug, Clone, Copy)]
 pub struct Fields {
     /// `doc#anchor`, unique per record (stored only: a unique term per record would only
-    /// grow the term dictionary; look-ups go through `doc`, see [`anchors_of`]).
+    /// grow the term dictionary; look-ups go through `doc`, see [`super::Searchable::anchors_of`]).
     pub id: Field,
     /// The document id (raw; `doc:` queries).
     pub doc: Field,

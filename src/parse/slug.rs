@@ -51,7 +51,8 @@ static NOT_KEPT: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// GitHub's heading ids, from a heading's text as rendered (links by their text, code by its
-/// code): lowercase, drop what [`NOT_KEPT`] names, each space becomes `-` (runs are kept).
+/// code): lowercase, drop what GitHub drops (see `NOT_KEPT`), each space becomes `-` (runs are
+/// kept).
 pub fn github_slug(text: &str) -> String {
     NOT_KEPT
         .replace_all(&text.to_lowercase(), "")

@@ -12,10 +12,12 @@
 //! query is in the index, so its hits are all exact matches of what it says.
 //!
 //! A lookup compares the word only with the corpus words that start with its first letter: the
-//! word list is sorted, so they are one range of it, found by binary search (a tenth of the
-//! list or less for any letter), and each is compared only if its length is within reach. A
-//! query holds at most 1,000 words ([`super::query`]), which bounds the work on a pasted page of
-//! gibberish; an unknown word that repeats is looked up once.
+//! word list is sorted, so they are one range of it, found by binary search (at most about a
+//! tenth of the list: 10.4% for `c` in the 100,000-page benchmark corpus), and each is compared
+//! only if its length is within reach. Every unknown word of a query is looked up; a query holds
+//! at most 1,000 words ([`super::query`]), which bounds the work on a pasted page of gibberish
+//! (900 unknown words: 57 ms at 100,000 pages), and an unknown word that repeats is looked up
+//! once.
 //!
 //! When a query has no hits at all, [`Limits::Suggest`] looks one edit further (and at words of
 //! 3 or 4 letters) for a "did you mean" suggestion, offered only if it has hits.

@@ -96,7 +96,7 @@ pub struct Hit {
 pub struct Results {
     /// The query as given.
     pub query: String,
-    /// The query actually run, when words unknown to the index were corrected ([`typo`]).
+    /// The query actually run, when words unknown to the index were corrected ([`correct`]).
     pub corrected_query: Option<String>,
     /// With no hits: a close query that has some, if there is one.
     pub suggestion: Option<String>,
