@@ -43,6 +43,7 @@ fn main() {
         corpus: corpus.clone(),
         snippets: true,
         plain: true,
+        explain: false,
     };
     let expected: Vec<String> = queries
         .iter()

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Ranking quality on the classic test collections, medsearch beside SQLite FTS5.
 
-    python3 scripts/beir_quality.py [--benchmarks ../shared/benchmarks]
+    python3 scripts/beir_quality.py [--benchmarks DIR]   # default: tests/data/beir
 
 For each collection in the BEIR layout (corpus.jsonl, queries.jsonl, qrels/test.tsv): builds a
 medsearch index of the corpus, runs `medsearch eval --plain` (queries as plain words), and runs
@@ -22,6 +22,8 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+import test_collections
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -79,17 +81,17 @@ def score(qrels, run_path):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--benchmarks", default=str(ROOT.parent / "shared" / "benchmarks"))
+    parser = argparse.ArgumentParser(description="Ranking quality on the classic test "
+                                     "collections, medsearch beside SQLite FTS5.")
+    test_collections.add_argument(parser)
     args = parser.parse_args()
+    test_collections.check(args.benchmarks, "beir_quality.py")
     ensure_ir_measures()
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
     binary = ROOT / "target" / "release" / "medsearch"
     rows = []
-    for name in ["med", "cranfield", "cisi"]:
+    for name in test_collections.NAMES:
         coll = Path(args.benchmarks) / name
-        if not (coll / "corpus.jsonl").exists():
-            continue
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)
             (tmp / "corpus").mkdir()

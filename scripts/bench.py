@@ -35,8 +35,13 @@ import tempfile
 import time
 from pathlib import Path
 
+import test_collections
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "target" / "bench"
+# The classic test collections (queries for the latency runs, abstracts for the scale corpus);
+# set from --benchmarks.
+BENCHMARKS = test_collections.DEFAULT
 BINARY = ROOT / "target" / "dist" / "medsearch"
 QUERY = "embolic agent"
 
@@ -58,7 +63,7 @@ def corpus(pages, fmt="txt"):
     out = BENCH / f"corpus-{pages}"
     if not (out / "jsonl" / "corpus.jsonl").exists():
         subprocess.run([sys.executable, ROOT / "scripts" / "gen_corpus.py", "--pages", str(pages),
-                        "--out", out], check=True)
+                        "--out", out, "--benchmarks", BENCHMARKS], check=True)
     return out / fmt
 
 
@@ -144,7 +149,7 @@ def bench_queries():
     words = []
     with out.open("w") as f:
         for name in ["med", "cranfield"]:
-            path = ROOT.parent / "shared" / "benchmarks" / name / "queries.jsonl"
+            path = BENCHMARKS / name / "queries.jsonl"
             for q in map(json.loads, open(path)):
                 text = " ".join(q["text"].split())
                 f.write(f"{name}-{q['_id']}\t{text}\n")
@@ -435,20 +440,25 @@ def compare(args):
 
 
 def main():
-    parser = argparse.ArgumentParser()
+    global BENCHMARKS
+    parser = argparse.ArgumentParser(description="Benchmarks for medsearch beside its peers.")
+    common = argparse.ArgumentParser(add_help=False)
+    test_collections.add_argument(common)
     sub = parser.add_subparsers(dest="what", required=True)
-    p = sub.add_parser("rebuild")
+    p = sub.add_parser("rebuild", parents=[common])
     p.add_argument("--pages", type=int, default=10000)
-    p = sub.add_parser("all")
+    p = sub.add_parser("all", parents=[common])
     p.add_argument("--pages", type=int, nargs="+", default=[10000, 100000])
     p.add_argument("--runs", type=int, default=30)
-    p = sub.add_parser("compare")
+    p = sub.add_parser("compare", parents=[common])
     p.add_argument("--baseline", required=True, help="git commit or branch to compare against")
     p.add_argument("--pages", type=int, default=100000)
     p.add_argument("--runs", type=int, default=20)
     p.add_argument("--builds", type=int, default=3)
     p.add_argument("--rebuilds", type=int, default=5)
     args = parser.parse_args()
+    test_collections.check(args.benchmarks, "bench.py")
+    BENCHMARKS = Path(args.benchmarks)
     if args.what == "compare":
         ensure_peers()
         compare(args)

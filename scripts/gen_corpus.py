@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Deterministic scale corpus: N pages in the layout of the bundled page, and the same pages
-as JSONL, made from the bundled page and the abstracts of ../shared/benchmarks.
+as JSONL, made from the bundled page and the abstracts of the classic test collections
+(tests/data/beir, or --benchmarks DIR).
 
     python3 scripts/gen_corpus.py --pages 10000 --out target/bench/corpus-10k [--seed 7]
 
@@ -15,6 +16,8 @@ import json
 import random
 import re
 from pathlib import Path
+
+import test_collections
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -89,8 +92,9 @@ def main():
     parser.add_argument("--pages", type=int, required=True)
     parser.add_argument("--out", required=True)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--benchmarks", default=str(ROOT.parent / "shared" / "benchmarks"))
+    test_collections.add_argument(parser)
     args = parser.parse_args()
+    test_collections.check(args.benchmarks, "gen_corpus.py")
     rng = random.Random(args.seed)
     abstracts, paragraphs, references, footer = sources(args.benchmarks)
     out = Path(args.out)

@@ -8,15 +8,19 @@ that pytrec_eval (trec_eval's own C code, through ir_measures) computes for them
 medsearch's metrics must agree with these values to 4 decimal places (tests/eval.rs). The run
 has strictly decreasing scores per query, so trec_eval's re-sorting keeps the file's order.
 """
+import argparse
 import json
 import random
-import sys
 from pathlib import Path
 
-import ir_measures
-from ir_measures import AP, RR, P, R, nDCG
+parser = argparse.ArgumentParser(description="Makes the trec_eval parity fixture.")
+parser.add_argument("out", type=Path, help="folder to write (tests/fixtures/trec)")
+args = parser.parse_args()
 
-out = Path(sys.argv[1])
+import ir_measures  # noqa: E402 (after the arguments: --help works without it)
+from ir_measures import AP, RR, P, R, nDCG  # noqa: E402
+
+out = args.out
 out.mkdir(parents=True, exist_ok=True)
 rng = random.Random(20261127)
 docs = [f"doc{i}" if i % 3 else f"page{i}#sec-{i % 7}" for i in range(120)]

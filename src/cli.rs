@@ -1,25 +1,31 @@
 //! The command line: clap definitions, resolved into plain settings, then run.
 //!
-//! `run` returns whether anything matched (exit 0) or not (exit 1); errors become exit 2 in
-//! `main`. Messages for people go to stderr, results to stdout.
+//! [`run`] parses the arguments, runs the command and says whether anything matched (exit 0)
+//! or not (exit 1). A [`Failure`] is an error together with the locations the command ran
+//! with, so that its message names the command that mends it, with those locations (exit 2;
+//! 130 when Ctrl-C stopped the run). Argument errors are one line with a `--help` hint, as
+//! every other error is; `--help` and `--version` work on every command. A panic (a bug, or
+//! tantivy tripping over damaged files) is caught and reported as one line too. Messages for
+//! people go to stderr, results to stdout.
 
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::ops::ControlFlow;
+use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::error::{Error, Result};
 use crate::eval::{self, EvalOptions};
 use crate::index::{self, Mode, Searchable, UpdateReport};
-use crate::output::{self, Line, Style};
+use crate::output::{self, Line, Locations, Style};
 use crate::parse::RecordKind;
 use crate::search::{self, SearchOptions};
-use crate::watch;
+use crate::{interrupt, show, watch};
 
 /// Section-aware full-text search over patient-information pages.
 #[derive(Debug, Parser)]
-#[command(name = "medsearch", version, about)]
+#[command(name = "medsearch", version, about, propagate_version = true)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -29,15 +35,24 @@ pub struct Cli {
 enum Command {
     /// Bring the index up to date with the corpus (incrementally unless --full).
     Index(IndexArgs),
-    /// Show the index: location, counts, size, build time, and whether it is stale.
+    /// Show the index: location, counts, size, build time, whether it is whole (every file's
+    /// checksum) and whether it is stale.
     Status(ReportArgs),
     /// Search the index; builds it first if there is none.
     Search(SearchArgs),
+    /// Show one record whole: `medsearch show DOC#ANCHOR` (or PATH#ANCHOR, as results print it).
+    Show(ShowArgs),
     /// Run a batch of queries against relevance judgments and report metrics.
     Eval(EvalArgs),
     /// List the abbreviations learned from the corpus, with the file and line of each
     /// definition; builds the index first if there is none.
     Abbreviations(ReportArgs),
+    /// Write every record as one JSON object a line (for another search engine).
+    Export(ExportArgs),
+    /// Print a shell completion script: `medsearch completions bash > ...`.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff): `medsearch man > medsearch.1`.
+    Man,
 }
 
 #[derive(Debug, Args)]
@@ -61,14 +76,24 @@ struct ReportArgs {
     location: Location,
 }
 
-#[derive(Debug, Args)]
+/// Where the corpus and the index are.
+#[derive(Debug, Clone, Args)]
 struct Location {
     /// Folder of documents (.txt, .md, .jsonl), searched recursively.
-    #[arg(long, env = "MEDSEARCH_CORPUS", default_value = "corpus")]
+    #[arg(long, env = "MEDSEARCH_CORPUS", default_value = crate::corpus::DEFAULT_FOLDER)]
     corpus: PathBuf,
     /// Folder holding the index.
-    #[arg(long, env = "MEDSEARCH_INDEX", default_value = "index")]
+    #[arg(long, env = "MEDSEARCH_INDEX", default_value = index::DEFAULT_FOLDER)]
     index: PathBuf,
+}
+
+impl Location {
+    fn at(&self) -> Locations<'_> {
+        Locations {
+            corpus: &self.corpus,
+            index: &self.index,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -90,11 +115,48 @@ struct SearchArgs {
     /// Read the query as plain words: no operators, quotes or fields.
     #[arg(long)]
     plain: bool,
+    /// Show, for each hit, where its score comes from.
+    #[arg(long)]
+    explain: bool,
     /// When to colour matches.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     color: ColorArg,
     #[command(flatten)]
     location: Location,
+}
+
+#[derive(Debug, Args)]
+struct ShowArgs {
+    /// The record: `DOC#ANCHOR` (its id), or `PATH#ANCHOR` as results print it (a trailing
+    /// `:LINE` is ignored).
+    #[arg(value_name = "RECORD")]
+    record: String,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    location: Location,
+}
+
+#[derive(Debug, Args)]
+struct ExportArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ExportFormat::Ndjson)]
+    format: ExportFormat,
+    #[command(flatten)]
+    location: Location,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ExportFormat {
+    /// One JSON object a line (newline-delimited JSON).
+    Ndjson,
+}
+
+#[derive(Debug, Args)]
+struct CompletionsArgs {
+    /// The shell.
+    shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
@@ -109,7 +171,7 @@ struct EvalArgs {
     /// Rank cut for nDCG, MRR, P and Recall.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
     k: u32,
-    /// Results retrieved per query (MAP and Recall@depth use them all).
+    /// Results retrieved per query (MAP and Recall@depth use them all); at least --k.
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     depth: u32,
     /// Write the ranking in TREC run format (`qid Q0 docid rank score medsearch`).
@@ -141,25 +203,29 @@ struct EvalSettings {
     per_query: bool,
     style: Style,
     strict: bool,
-    location: Location,
 }
 
 impl EvalArgs {
-    fn resolve(self) -> EvalSettings {
-        EvalSettings {
-            queries: self.queries,
-            qrels: self.qrels,
+    fn resolve(&self) -> Result<EvalSettings> {
+        if self.depth < self.k {
+            return Err(Error::Usage(format!(
+                "--depth {} is smaller than --k {}: the metrics at k need k results",
+                self.depth, self.k
+            )));
+        }
+        Ok(EvalSettings {
+            queries: self.queries.clone(),
+            qrels: self.qrels.clone(),
             options: EvalOptions {
                 k: self.k as usize,
                 depth: self.depth as usize,
                 plain: self.plain,
             },
-            run: self.run,
+            run: self.run.clone(),
             per_query: self.per_query,
-            style: if self.json { Style::Json } else { Style::Plain },
+            style: json_or_plain(self.json),
             strict: self.strict,
-            location: self.location,
-        }
+        })
     }
 }
 
@@ -178,17 +244,20 @@ enum ColorArg {
     Never,
 }
 
+fn json_or_plain(json: bool) -> Style {
+    if json { Style::Json } else { Style::Plain }
+}
+
 /// What a search run looks like once the arguments are resolved.
 #[derive(Debug)]
 struct SearchSettings {
     query: String,
     options: SearchOptions,
-    index: PathBuf,
     style: Style,
 }
 
 impl SearchArgs {
-    fn resolve(self) -> SearchSettings {
+    fn resolve(&self) -> SearchSettings {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         let style = match (self.json, self.color) {
             (true, _) => Style::Json,
@@ -207,12 +276,27 @@ impl SearchArgs {
             options: SearchOptions {
                 limit: self.limit as usize,
                 kind,
-                corpus: self.location.corpus,
+                corpus: self.location.corpus.clone(),
                 snippets: true,
                 plain: self.plain,
+                explain: self.explain,
             },
-            index: self.location.index,
             style,
+        }
+    }
+}
+
+impl Command {
+    /// The locations the command works on (for the commands that use any).
+    fn location(&self) -> Option<&Location> {
+        match self {
+            Command::Index(args) => Some(&args.location),
+            Command::Status(args) | Command::Abbreviations(args) => Some(&args.location),
+            Command::Search(args) => Some(&args.location),
+            Command::Show(args) => Some(&args.location),
+            Command::Eval(args) => Some(&args.location),
+            Command::Export(args) => Some(&args.location),
+            Command::Completions(_) | Command::Man => None,
         }
     }
 }
@@ -226,29 +310,127 @@ pub enum Outcome {
     NothingFound,
 }
 
-/// Parses the arguments and runs the command. Clap handles `--help` and usage errors itself
-/// (exit 0 and 2).
-pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<Outcome> {
-    let cli = Cli::try_parse_from(args).unwrap_or_else(|e| e.exit());
+/// An error, with the locations of the command that failed (for the advice in its message).
+#[derive(Debug)]
+pub struct Failure {
+    error: Error,
+    location: Option<Location>,
+}
+
+impl Failure {
+    /// The exit status: 130 for a run stopped by Ctrl-C, else 2.
+    pub fn exit_code(&self) -> u8 {
+        match self.error {
+            Error::Interrupted(_) => 130,
+            _ => 2,
+        }
+    }
+
+    /// Whether standard output was closed by its reader (`| head`): not worth a message.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(&self.error, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+}
+
+/// The message after `medsearch: `: `error: ...` with its advice, or `interrupted: ...`.
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.error {
+            Error::Interrupted(_) => write!(f, "{}", self.error),
+            error => {
+                let line = output::error_line(error, self.location.as_ref().map(Location::at));
+                write!(f, "error: {line}")
+            }
+        }
+    }
+}
+
+/// Parses the arguments and runs the command (see the module docs).
+pub fn run(args: impl IntoIterator<Item = OsString>) -> std::result::Result<Outcome, Failure> {
+    let args: Vec<OsString> = args.into_iter().collect();
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(e) => return arguments(e, &args),
+    };
+    let location = cli.command.location().cloned();
+    let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| execute(cli.command)));
+    ran.unwrap_or_else(|panic| Err(Error::Internal(crate::panic_message(&*panic))))
+        .map_err(|error| Failure { error, location })
+}
+
+/// What clap's verdict on the arguments becomes: help and version printed (exit 0), anything
+/// else one line with a hint at the `--help` of the command given.
+fn arguments(e: clap::Error, args: &[OsString]) -> std::result::Result<Outcome, Failure> {
+    use clap::error::ErrorKind;
+    let usage = |message: String| Failure {
+        error: Error::Usage(message),
+        location: None,
+    };
+    match e.kind() {
+        ErrorKind::DisplayHelp => {
+            let _ = e.print();
+            Ok(Outcome::Found)
+        }
+        ErrorKind::DisplayVersion => {
+            println!("medsearch {}", env!("CARGO_PKG_VERSION"));
+            Ok(Outcome::Found)
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => Err(usage(
+            "a command is needed: index, status, search, show, eval, abbreviations, export, \
+             completions or man (see `medsearch --help`)"
+                .to_string(),
+        )),
+        _ => {
+            // clap's message: "error: ..." first, then perhaps "  tip: ..." lines, then usage.
+            let text = e.to_string();
+            let first = text.lines().next().unwrap_or("invalid arguments");
+            let mut message = first.strip_prefix("error: ").unwrap_or(first).to_string();
+            for tip in text.lines().filter_map(|l| l.trim().strip_prefix("tip: ")) {
+                message.push_str("; ");
+                message.push_str(tip);
+            }
+            let cli = Cli::command();
+            let command = args
+                .iter()
+                .skip(1)
+                .find_map(|a| cli.find_subcommand(a).map(|c| c.get_name().to_string()));
+            let command = match command {
+                Some(name) => format!("medsearch {name}"),
+                None => "medsearch".to_string(),
+            };
+            Err(usage(format!("{message} (see `{command} --help`)")))
+        }
+    }
+}
+
+/// Runs one command.
+fn execute(command: Command) -> Result<Outcome> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    match cli.command {
+    let found = |any: bool| {
+        if any {
+            Outcome::Found
+        } else {
+            Outcome::NothingFound
+        }
+    };
+    match command {
         Command::Index(args) => {
-            let (corpus, index_dir) = (&args.location.corpus, &args.location.index);
+            let at = &args.location;
             let mode = if args.full {
                 Mode::Full
             } else {
                 Mode::Incremental
             };
-            let report = update(corpus, index_dir, mode)?;
+            let report = update(at, mode, true)?;
             writeln!(out, "{}", output::update_line(&report)).map_err(stdout_error)?;
             if args.watch {
                 drop(out);
                 watch::watch(
-                    corpus,
-                    index_dir,
-                    &mut || update(corpus, index_dir, Mode::Incremental),
-                    &mut |event| match output::watch_event(&event, corpus) {
+                    &at.corpus,
+                    &at.index,
+                    &mut || update(at, Mode::Incremental, false),
+                    &mut |event| match output::watch_event(&event, &at.corpus) {
                         Line::Out(line) => println!("{line}"),
                         Line::Err(line) => eprintln!("{line}"),
                     },
@@ -257,58 +439,64 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<Outcome> {
             Ok(Outcome::Found)
         }
         Command::Status(args) => {
-            let (corpus, index_dir) = (&args.location.corpus, &args.location.index);
-            let searchable = Searchable::open(index_dir, corpus)?;
-            let differences = searchable.stale_files(corpus)?;
+            let at = &args.location;
+            let searchable = Searchable::open_verified(&at.index, &at.corpus)?;
+            let differences = searchable.stale_files(&at.corpus)?;
             let status = output::Status {
-                index: index_dir,
-                corpus,
+                index: &at.index,
+                corpus: &at.corpus,
                 searchable: &searchable,
                 size_bytes: searchable.size_bytes()?,
                 differences: &differences,
             };
-            let style = if args.json { Style::Json } else { Style::Plain };
-            output::status(&mut out, &status, style).map_err(stdout_error)?;
-            Ok(if differences.is_empty() {
-                Outcome::Found
-            } else {
-                Outcome::NothingFound
-            })
+            output::status(&mut out, &status, json_or_plain(args.json)).map_err(stdout_error)?;
+            Ok(found(differences.is_empty()))
         }
         Command::Search(args) => {
             let settings = args.resolve();
-            let searchable = open_or_build(&settings.options.corpus, &settings.index)?;
+            let searchable = open_or_build(&args.location)?;
             let results = search::search(&searchable, &settings.query, &settings.options)?;
             output::results(&mut out, &results, settings.style).map_err(stdout_error)?;
-            Ok(if results.hits.is_empty() {
-                Outcome::NothingFound
-            } else {
-                Outcome::Found
-            })
+            Ok(found(!results.hits.is_empty()))
+        }
+        Command::Show(args) => {
+            let searchable = open_or_build(&args.location)?;
+            match show::find(&searchable, &args.record, &args.location.corpus)? {
+                show::Found::Record(record, body) => {
+                    output::record(&mut out, &record, &body, json_or_plain(args.json))
+                        .map_err(stdout_error)?;
+                    Ok(Outcome::Found)
+                }
+                show::Found::Nothing(missing) => {
+                    eprintln!("{}", output::no_record(&missing));
+                    Ok(Outcome::NothingFound)
+                }
+            }
         }
         Command::Abbreviations(args) => {
-            let (corpus, index_dir) = (&args.location.corpus, &args.location.index);
-            let searchable = open_or_build(corpus, index_dir)?;
+            let searchable = open_or_build(&args.location)?;
             let definitions = searchable.definitions()?;
-            let style = if args.json { Style::Json } else { Style::Plain };
-            output::abbreviations(&mut out, &definitions, corpus, style).map_err(stdout_error)?;
-            Ok(if definitions.is_empty() {
-                Outcome::NothingFound
-            } else {
-                Outcome::Found
-            })
+            output::abbreviations(
+                &mut out,
+                &definitions,
+                &args.location.corpus,
+                json_or_plain(args.json),
+            )
+            .map_err(stdout_error)?;
+            Ok(found(!definitions.is_empty()))
         }
         Command::Eval(args) => {
-            let s = args.resolve();
+            let s = args.resolve()?;
             let queries = eval::read_queries(&s.queries)?;
             let qrels = eval::read_qrels(&s.qrels)?;
-            let searchable = open_or_build(&s.location.corpus, &s.location.index)?;
+            let searchable = open_or_build(&args.location)?;
             let (report, runs) = eval::evaluate(&searchable, &queries, &qrels, &s.options)?;
             for q in &report.per_query {
                 if let Some(error) = &q.error {
                     eprintln!(
-                        "medsearch: warning: query {} scored 0: {error}",
-                        output::clean(&q.id)
+                        "medsearch: warning: query {} scored 0: {}",
+                        output::clean(&q.id),
+                        output::clean(error)
                     );
                 }
             }
@@ -321,31 +509,55 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<Outcome> {
             }
             Ok(Outcome::Found)
         }
+        Command::Export(args) => {
+            let ExportFormat::Ndjson = args.format;
+            let searchable = open_or_build(&args.location)?;
+            let mut any = false;
+            searchable.for_each_record(&args.location.corpus, &mut |record, body| {
+                any = true;
+                output::export_line(&mut out, record, body).map_err(stdout_error)
+            })?;
+            Ok(found(any))
+        }
+        Command::Completions(args) => {
+            clap_complete::generate(args.shell, &mut Cli::command(), "medsearch", &mut out);
+            Ok(Outcome::Found)
+        }
+        Command::Man => {
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut out)
+                .map_err(stdout_error)?;
+            Ok(Outcome::Found)
+        }
     }
 }
 
 /// Opens the index, building it first when there is none or it was made by another version
 /// of medsearch, and warns when it is stale.
-fn open_or_build(corpus: &Path, index_dir: &Path) -> Result<Searchable> {
-    let why = match Searchable::open(index_dir, corpus) {
-        Err(Error::IndexMissing(_)) => format!("no index at '{}' yet", index_dir.display()),
-        Err(Error::IndexOutdated { found, .. }) if corpus.is_dir() => {
-            format!("the index at '{}' was made by {found}", index_dir.display())
+fn open_or_build(at: &Location) -> Result<Searchable> {
+    let why = match Searchable::open(&at.index, &at.corpus) {
+        Err(Error::IndexMissing(_)) => format!("no index at '{}' yet", at.index.display()),
+        Err(Error::IndexOutdated { found, .. }) if at.corpus.is_dir() => {
+            format!("the index at '{}' was made by {found}", at.index.display())
         }
         other => {
             let searchable = other?;
-            warn_if_stale(&searchable, corpus, index_dir);
+            warn_if_stale(&searchable, at);
             return Ok(searchable);
         }
     };
-    if !corpus.is_dir() {
-        return Err(Error::CorpusMissing(corpus.to_path_buf()));
+    if !at.corpus.is_dir() {
+        return Err(Error::CorpusMissing(at.corpus.clone()));
     }
-    eprintln!("medsearch: {why}; building it from '{}'", corpus.display());
-    let report = update(corpus, index_dir, Mode::Incremental)?;
+    eprintln!(
+        "medsearch: {}; building it from '{}'",
+        output::clean(&why),
+        output::clean(&at.corpus.display().to_string())
+    );
+    let report = update(at, Mode::Incremental, true)?;
     eprintln!("medsearch: {}", output::update_line(&report));
-    let searchable = Searchable::open(index_dir, corpus)?;
-    warn_if_stale(&searchable, corpus, index_dir);
+    let searchable = Searchable::open(&at.index, &at.corpus)?;
+    warn_if_stale(&searchable, at);
     Ok(searchable)
 }
 
@@ -353,11 +565,21 @@ fn stdout_error(e: std::io::Error) -> Error {
     Error::io("<stdout>", e)
 }
 
-/// Runs an index update, telling stderr what it reports along the way (files skipped, a wait
-/// for another run).
-fn update(corpus: &Path, index_dir: &Path, mode: Mode) -> Result<UpdateReport> {
-    index::update(corpus, index_dir, mode, &mut |event| {
-        eprintln!("{}", output::update_event(&event, corpus, index_dir));
+/// Runs an index update, showing on stderr what it reports along the way (files skipped, a
+/// wait for another run, progress on a terminal). When `interruptible`, Ctrl-C stops it and
+/// leaves the index as it was.
+fn update(at: &Location, mode: Mode, interruptible: bool) -> Result<UpdateReport> {
+    if interruptible {
+        interrupt::install()?;
+    }
+    let mut progress = output::UpdateProgress::new(at.at(), std::io::stderr().is_terminal());
+    index::update(&at.corpus, &at.index, mode, &mut |event| {
+        progress.event(&event);
+        if interruptible && interrupt::requested() {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
     })
 }
 
@@ -365,33 +587,13 @@ fn update(corpus: &Path, index_dir: &Path, mode: Mode) -> Result<UpdateReport> {
 /// `stat` per file); `medsearch status` always makes it.
 pub const STALE_CHECK_MAX_FILES: usize = 5_000;
 
-fn warn_if_stale(searchable: &Searchable, corpus: &Path, index_dir: &Path) {
+fn warn_if_stale(searchable: &Searchable, at: &Location) {
     if searchable.summary().files > STALE_CHECK_MAX_FILES {
         return;
     }
-    let Ok(differ) = searchable.stale_files(corpus) else {
-        return;
-    };
-    if differ.is_empty() {
-        return;
+    if let Ok(differences) = searchable.stale_files(&at.corpus)
+        && !differences.is_empty()
+    {
+        eprintln!("{}", output::stale_warning(&differences, at.at()));
     }
-    let mut list: Vec<String> = differ
-        .iter()
-        .take(3)
-        .map(|(p, _)| output::clean(p))
-        .collect();
-    if differ.len() > 3 {
-        list.push("…".into());
-    }
-    eprintln!(
-        "medsearch: warning: the index is stale: {} changed since it was built ({}); run `medsearch index --corpus {} --index {}` to refresh it",
-        if differ.len() == 1 {
-            "1 file".to_string()
-        } else {
-            format!("{} files", differ.len())
-        },
-        list.join(", "),
-        corpus.display(),
-        index_dir.display(),
-    );
 }

@@ -18,6 +18,9 @@ use crate::error::{Error, Result};
 use crate::expand::synonyms;
 use crate::parse::{self, Document, Format};
 
+/// Where the corpus is when no location is given (relative to the working folder).
+pub const DEFAULT_FOLDER: &str = "corpus";
+
 /// One document file found in the corpus, with what is needed to tell whether it changed.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct CorpusFile {
@@ -34,7 +37,11 @@ pub struct CorpusFile {
 pub struct Skipped {
     /// Path relative to the corpus root (or the walk error's path).
     pub path: String,
-    /// Why it was skipped, e.g. "not valid UTF-8 (byte 12)".
+    /// The line left out, when only a line of the file was (a JSONL document); else the whole
+    /// file was skipped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    /// Why it was skipped, e.g. "not valid UTF-8 (line 3, byte 15)".
     pub reason: String,
 }
 
@@ -44,6 +51,7 @@ pub struct Skipped {
 /// to its open folder (`DirEntry::metadata`): a corpus can hold a hundred thousand files, and
 /// the stats are most of the cost of an update that finds nothing to do.
 pub fn scan(root: &Path) -> Result<(Vec<CorpusFile>, Vec<Skipped>)> {
+    Error::check_folder("corpus", root)?;
     if !root.is_dir() {
         return Err(Error::CorpusMissing(root.to_path_buf()));
     }
@@ -79,6 +87,7 @@ fn list_folder(root: &Path, dir: &str) -> Listing {
     let mut skip = |path: &str, reason: &dyn std::fmt::Display| {
         listing.skipped.push(Skipped {
             path: path.to_string(),
+            line: None,
             reason: reason.to_string(),
         })
     };
@@ -183,16 +192,17 @@ pub fn hash(bytes: &[u8]) -> u128 {
 /// parse in its format (records and abbreviation definitions). `None` when the file yields
 /// nothing to index; the reason goes to `skipped`, as do single JSONL lines left out.
 pub fn ingest(root: &Path, path: &str, skipped: &mut Vec<Skipped>) -> Option<Ingested> {
-    let mut skip = |reason: String| {
+    let mut skip = |line: Option<usize>, reason: String| {
         skipped.push(Skipped {
             path: path.to_string(),
+            line,
             reason,
         });
     };
     let bytes = match std::fs::read(root.join(path)) {
         Ok(bytes) => bytes,
         Err(e) => {
-            skip(e.to_string());
+            skip(None, e.to_string());
             return None;
         }
     };
@@ -201,24 +211,27 @@ pub fn ingest(root: &Path, path: &str, skipped: &mut Vec<Skipped>) -> Option<Ing
         Err(e) => {
             let at = e.valid_up_to();
             let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
-            skip(format!("not valid UTF-8 (line {line}, byte {at})"));
+            skip(None, format!("not valid UTF-8 (line {line}, byte {at})"));
             return None;
         }
     };
     let Some(format) = Format::of(Path::new(path)) else {
-        skip("unsupported file type".into());
+        skip(None, "unsupported file type".into());
         return None;
     };
     let mut problems = Vec::new();
     let documents = parse::parse_file(path, format, text, &mut problems);
     for (line, reason) in problems {
-        skip(format!("line {line}: {reason}"));
+        skip(Some(line), reason);
     }
     if documents.is_empty() {
-        skip(match format {
-            Format::Jsonl => "no documents in the file".into(),
-            _ => "no text to index".into(),
-        });
+        skip(
+            None,
+            match format {
+                Format::Jsonl => "no documents in the file".into(),
+                _ => "no text to index".into(),
+            },
+        );
         return None;
     }
     Some(Ingested {

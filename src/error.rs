@@ -1,6 +1,7 @@
 //! The library's error type: one enum, one variant per thing that can go wrong, each rendered as a
 //! single line that names the file, line or query position involved. The CLI prints it as
-//! `medsearch: error: {err}` and exits with status 2.
+//! `medsearch: error: {err}`, followed where one helps by the command that mends it, with the
+//! user's locations (`output::error_line`), and exits with status 2.
 
 use std::path::PathBuf;
 
@@ -11,12 +12,21 @@ pub enum Error {
     #[error("corpus folder '{}' does not exist (set it with --corpus DIR)", .0.display())]
     CorpusMissing(PathBuf),
 
+    /// A location given as a folder is a file.
+    #[error("{kind} folder '{}' is a file, not a folder (give --{kind} a folder)", .path.display())]
+    NotAFolder {
+        /// `corpus` or `index`.
+        kind: &'static str,
+        /// The path given.
+        path: PathBuf,
+    },
+
     /// The corpus folder exists but holds no document medsearch can index.
     #[error("corpus folder '{}' holds no indexable documents (.txt, .md, .jsonl)", .0.display())]
     CorpusEmpty(PathBuf),
 
     /// No index has been built at this location yet.
-    #[error("no index at '{}' (run `medsearch index` to build it)", .0.display())]
+    #[error("no index at '{}'", .0.display())]
     IndexMissing(PathBuf),
 
     /// The index folder given holds other files and no medsearch index: medsearch will not
@@ -25,7 +35,7 @@ pub enum Error {
     NotAnIndex(PathBuf),
 
     /// The index folder exists but cannot be read as a medsearch index.
-    #[error("index at '{}' is unreadable: {reason} (run `medsearch index --full --index {}` to rebuild it)", .path.display(), .path.display())]
+    #[error("index at '{}' is unreadable: {reason}", .path.display())]
     IndexCorrupt {
         /// The index folder.
         path: PathBuf,
@@ -49,7 +59,7 @@ pub enum Error {
     Dangling(usize),
 
     /// The index was made by another version of medsearch (another index format).
-    #[error("index at '{}' was made by {found}, not by this medsearch (run `medsearch index --index {}` to rebuild it)", .path.display(), .path.display())]
+    #[error("index at '{}' was made by {found}, not by this medsearch", .path.display())]
     IndexOutdated {
         /// The index folder.
         path: PathBuf,
@@ -78,9 +88,33 @@ pub enum Error {
     /// An error reported by the tantivy search library.
     #[error("search engine: {0}")]
     Tantivy(#[from] tantivy::TantivyError),
+
+    /// A bug, or a library tripping over damaged files: a panic, caught.
+    #[error("internal failure: {0}")]
+    Internal(String),
+
+    /// The command line is not one medsearch understands (clap's message, first line).
+    #[error("{0}")]
+    Usage(String),
+
+    /// The user stopped the run (Ctrl-C) before it finished.
+    #[error("interrupted: {0}")]
+    Interrupted(&'static str),
 }
 
 impl Error {
+    /// [`Error::NotAFolder`] when `path` is a file (a path that does not exist is left to the
+    /// caller).
+    pub fn check_folder(kind: &'static str, path: &std::path::Path) -> Result<()> {
+        match std::fs::metadata(path) {
+            Ok(meta) if !meta.is_dir() => Err(Error::NotAFolder {
+                kind,
+                path: path.to_path_buf(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
     /// Wraps an I/O error with the path it concerns.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {

@@ -18,8 +18,9 @@
 //! abbreviations they define) → [`analysis`] (terms, in American spelling) → [`index`] (on
 //! disk: the folder protocol, incremental updates, opening a snapshot) → [`search`] (parse →
 //! correct → compile → collect → snippets, with [`expand`]: synonyms and abbreviations) →
-//! [`output`]; [`eval`] runs batches of queries; [`watch`] re-indexes on file changes; [`cli`]
-//! ties them to the command line.
+//! [`output`]; [`eval`] runs batches of queries; [`show`] finds one record; [`watch`]
+//! re-indexes on file changes; [`interrupt`] handles Ctrl-C; [`cli`] ties them to the command
+//! line.
 
 pub mod analysis;
 pub mod cli;
@@ -28,9 +29,11 @@ pub mod error;
 pub mod eval;
 pub mod expand;
 pub mod index;
+pub mod interrupt;
 pub mod output;
 pub mod parse;
 pub mod search;
+pub mod show;
 pub mod watch;
 
 pub use error::{Error, Result};

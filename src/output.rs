@@ -14,10 +14,13 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::corpus::Skipped;
+use crate::error::Error;
 use crate::eval::Report;
+use crate::index::StoredRecord;
 use crate::index::{Difference, Event, FullRebuild, Searchable, UpdateReport};
 use crate::parse::{Definition, RecordKind};
-use crate::search::{Hit, Results};
+use crate::search::{Explanation, Hit, Results};
+use crate::show::Missing;
 use crate::watch::WatchEvent;
 
 /// How output is styled.
@@ -54,53 +57,159 @@ pub fn results(out: &mut dyn Write, results: &Results, style: Style) -> io::Resu
         )?;
     }
     for hit in &results.hits {
-        let kind = match hit.kind {
-            RecordKind::Section => String::new(),
-            kind => format!(" [{}]", kind.as_str()),
-        };
-        writeln!(
-            out,
-            "{}. {}{}{}{kind} {}— {}{}",
-            hit.rank,
-            paint(BOLD),
-            clean(if hit.heading.is_empty() {
-                &hit.doc
-            } else {
-                &hit.heading
-            }),
-            paint(RESET),
-            paint(DIM),
-            clean(&hit.doc_title),
-            paint(RESET),
-        )?;
-        writeln!(
-            out,
-            "   {}{}#{}:{}{}",
-            paint(PATH),
-            clean(&hit.path),
-            clean(&hit.anchor),
-            hit.line,
-            paint(RESET)
-        )?;
-        writeln!(out, "   {}", snippet(hit, paint(MATCH), paint(RESET)))?;
+        heading_lines(out, &format!("{}. ", hit.rank), &hit.record, paint)?;
+        let snippet = snippet(hit, paint(MATCH), paint(RESET));
+        if !snippet.is_empty() {
+            writeln!(out, "   {snippet}")?;
+        }
+        if let Some(explanation) = &hit.explanation {
+            explain(out, explanation, 0)?;
+        }
         writeln!(out)?;
     }
-    let shown = results.hits.len();
-    let noun = if results.total_hits == 1 {
-        "record"
+    if results.total_hits == 0 {
+        writeln!(out, "{}no matching records{}", paint(DIM), paint(RESET))?;
     } else {
-        "records"
-    };
-    writeln!(
-        out,
-        "{}{shown} of {} matching {noun}{}",
-        paint(DIM),
-        results.total_hits,
-        paint(RESET)
-    )?;
+        writeln!(
+            out,
+            "{}{} of {}{}",
+            paint(DIM),
+            results.hits.len(),
+            plural(results.total_hits, "matching record"),
+            paint(RESET)
+        )?;
+    }
     match &results.suggestion {
         Some(suggestion) => writeln!(out, "did you mean {}?", quoted(suggestion)),
         None => Ok(()),
+    }
+}
+
+/// The two lines that name a record: `prefix` (a rank), heading (and kind, unless a section)
+/// with the document's title, then `path#anchor:line`.
+fn heading_lines(
+    out: &mut dyn Write,
+    prefix: &str,
+    record: &StoredRecord,
+    paint: impl Fn(&'static str) -> &'static str,
+) -> io::Result<()> {
+    let kind = match record.kind {
+        RecordKind::Section => String::new(),
+        kind => format!(" [{}]", kind.as_str()),
+    };
+    writeln!(
+        out,
+        "{prefix}{}{}{}{kind} {}— {}{}",
+        paint(BOLD),
+        clean(if record.heading.is_empty() {
+            &record.doc
+        } else {
+            &record.heading
+        }),
+        paint(RESET),
+        paint(DIM),
+        clean(&record.doc_title),
+        paint(RESET),
+    )?;
+    writeln!(
+        out,
+        "   {}{}#{}:{}{}",
+        paint(PATH),
+        clean(&record.path),
+        clean(&record.anchor),
+        record.line,
+        paint(RESET)
+    )
+}
+
+/// A score's explanation as an indented tree: `value  what`, its parts below it.
+fn explain(out: &mut dyn Write, e: &Explanation, depth: usize) -> io::Result<()> {
+    let indent = "  ".repeat(depth + 2);
+    let value = format!("{:.4}", e.value);
+    let value = value.trim_end_matches('0').trim_end_matches('.');
+    writeln!(out, "{indent}{value}  {}", clean(&e.description))?;
+    for part in &e.details {
+        explain(out, part, depth + 1)?;
+    }
+    Ok(())
+}
+
+/// Writes one record whole (`medsearch show`): its heading lines, kind and breadcrumbs, then
+/// its text line by line; or, as JSON, the record's fields and its `body`.
+pub fn record(
+    out: &mut dyn Write,
+    record: &StoredRecord,
+    body: &str,
+    style: Style,
+) -> io::Result<()> {
+    if style == Style::Json {
+        serde_json::to_writer(&mut *out, &WithBody { record, body })?;
+        return writeln!(out);
+    }
+    heading_lines(out, "", record, |_| "")?;
+    let mut trail = record.breadcrumbs.clone();
+    trail.push(record.heading.clone());
+    writeln!(
+        out,
+        "   {} · {}",
+        record.kind.as_str(),
+        clean(&trail.join(" › "))
+    )?;
+    writeln!(out)?;
+    for line in body.lines() {
+        writeln!(out, "{}", clean(line))?;
+    }
+    // A reference's or reviewer's fields, as parsed.
+    let fields = match (&record.reference, &record.reviewer) {
+        (Some(reference), _) => serde_json::to_value(reference),
+        (_, Some(reviewer)) => serde_json::to_value(reviewer),
+        (None, None) => return Ok(()),
+    }?;
+    writeln!(out)?;
+    for (key, value) in fields.as_object().into_iter().flatten() {
+        let value = match value {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Array(items) => items
+                .iter()
+                .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string))
+                .collect::<Vec<_>>()
+                .join(", "),
+            other => other.to_string(),
+        };
+        if key != "text" && !value.is_empty() {
+            writeln!(out, "{key}: {}", clean(&value))?;
+        }
+    }
+    Ok(())
+}
+
+/// A record with its whole text, as `show --json` and `export` write it.
+#[derive(Serialize)]
+struct WithBody<'a> {
+    #[serde(flatten)]
+    record: &'a StoredRecord,
+    body: &'a str,
+}
+
+/// One line of `medsearch export`: the record's fields and its `body`, as JSON.
+pub fn export_line(out: &mut dyn Write, record: &StoredRecord, body: &str) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, &WithBody { record, body })?;
+    writeln!(out)
+}
+
+/// The message when `show` finds no such record, with the closest ones of its document.
+pub fn no_record(missing: &Missing) -> String {
+    let asked = clean(&missing.asked);
+    match (&missing.document, missing.closest.as_slice()) {
+        (None, _) => format!("medsearch: no record {asked}: no such document in the index"),
+        (Some(doc), []) => format!("medsearch: no record {asked} in {}", clean(doc)),
+        (Some(_), closest) => {
+            let closest: Vec<String> = closest.iter().map(|id| clean(id)).collect();
+            format!(
+                "medsearch: no record {asked}; closest: {}",
+                closest.join(", ")
+            )
+        }
     }
 }
 
@@ -264,9 +373,9 @@ pub fn status(out: &mut dyn Write, status: &Status, style: Style) -> io::Result<
     writeln!(out, "built      {} by {}", json.built, json.fingerprint)?;
     writeln!(
         out,
-        "documents  {} from {} files{}",
+        "documents  {} from {}{}",
         json.documents,
-        json.files,
+        plural(json.files, "file"),
         match json.skipped.len() {
             0 => String::new(),
             n => format!(" ({n} skipped)"),
@@ -274,23 +383,30 @@ pub fn status(out: &mut dyn Write, status: &Status, style: Style) -> io::Result<
     )?;
     writeln!(
         out,
-        "records    {} sections, {} references, {} reviewers",
-        json.sections, json.references, json.reviewers
+        "records    {}, {}, {}",
+        plural(json.sections, "section"),
+        plural(json.references, "reference"),
+        plural(json.reviewers, "reviewer")
     )?;
-    writeln!(
-        out,
-        "on disk    {:.1} MiB",
-        json.size_bytes as f64 / (1024.0 * 1024.0)
-    )?;
+    writeln!(out, "on disk    {}", bytes(json.size_bytes))?;
     let corpus = clean(&json.corpus.display().to_string());
     if json.differences.is_empty() {
         return writeln!(out, "corpus     {corpus}: up to date");
     }
-    let n = json.differences.len();
+    let at = Locations {
+        corpus: status.corpus,
+        index: status.index,
+    };
     writeln!(
         out,
-        "corpus     {corpus}: stale, {n} file{} differ (run `medsearch index`)",
-        if n == 1 { "" } else { "s" }
+        "corpus     {corpus}: stale, {} {} (run `{}`)",
+        plural(json.differences.len(), "file"),
+        if json.differences.len() == 1 {
+            "differs"
+        } else {
+            "differ"
+        },
+        suggest("index", at)
     )?;
     for c in &json.differences {
         writeln!(out, "  {:<8} {}", c.change.as_str(), clean(c.path))?;
@@ -298,10 +414,29 @@ pub fn status(out: &mut dyn Write, status: &Status, style: Style) -> io::Result<
     Ok(())
 }
 
+/// `n word` or `n words`.
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+/// A size for people, in the unit that fits: `512 B`, `19.3 KiB`, `245.1 MiB`, `1.2 GiB`.
+fn bytes(n: u64) -> String {
+    const UNITS: [&str; 3] = ["KiB", "MiB", "GiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut value = n as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
 /// The one line an index update prints.
 pub fn update_line(report: &UpdateReport) -> String {
     let s = &report.summary;
-    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let full = match &report.full {
         Some(why) => format!("rebuilt in full ({}): ", full_rebuild(why)),
         None => String::new(),
@@ -314,11 +449,12 @@ pub fn update_line(report: &UpdateReport) -> String {
         ),
     };
     format!(
-        "{full}added {}, changed {}, removed {}, unchanged {} documents; {}, {}, {} in the index; took {}{kept}",
+        "{full}added {}, changed {}, removed {}, unchanged {} files; {}, {}, {}, {} in the index; took {}{kept}",
         report.counts.added,
         report.counts.changed,
         report.counts.removed,
         report.counts.unchanged,
+        plural(s.documents, "document"),
         plural(s.sections, "section"),
         plural(s.references, "reference"),
         plural(s.reviewers, "reviewer"),
@@ -336,18 +472,161 @@ fn full_rebuild(why: &FullRebuild) -> String {
     }
 }
 
-/// The line (for stderr) of something an index update reports while it runs.
-pub fn update_event(event: &Event, corpus: &Path, index: &Path) -> String {
-    match event {
-        Event::Waiting => format!(
-            "medsearch: waiting for another `medsearch index` to finish with {}",
-            clean(&index.display().to_string())
-        ),
-        Event::Skipped(skipped) => format!(
-            "medsearch: warning: skipping {}: {}",
-            clean(&corpus.join(&skipped.path).display().to_string()),
-            clean(&skipped.reason)
-        ),
+/// The corpus and index folders a command runs with, for the commands medsearch suggests.
+#[derive(Debug, Clone, Copy)]
+pub struct Locations<'a> {
+    /// The corpus folder as given.
+    pub corpus: &'a Path,
+    /// The index folder as given.
+    pub index: &'a Path,
+}
+
+/// A medsearch command to paste: `medsearch ARGS`, with `--corpus` and `--index` added where
+/// they are not the default folders, shell-quoted, so it does the right thing from the folder
+/// the user ran medsearch in.
+pub fn suggest(args: &str, at: Locations) -> String {
+    let mut command = format!("medsearch {args}");
+    for (option, path, default) in [
+        ("--corpus", at.corpus, crate::corpus::DEFAULT_FOLDER),
+        ("--index", at.index, crate::index::DEFAULT_FOLDER),
+    ] {
+        if path != Path::new(default) {
+            let text = path.to_string_lossy();
+            let quoted = shlex::try_quote(&text).map_or_else(|_| text.to_string(), |q| q.into());
+            command.push_str(&format!(" {option} {quoted}"));
+        }
+    }
+    clean(&command)
+}
+
+/// The one line of an error (what follows `medsearch: error: `), with the command that mends
+/// it where one does (`at`: the locations the failed command ran with).
+pub fn error_line(error: &Error, at: Option<Locations>) -> String {
+    let advice = at.and_then(|at| match error {
+        Error::IndexMissing(_) => Some(format!("run `{}` to build it", suggest("index", at))),
+        Error::IndexCorrupt { .. } => Some(format!(
+            "run `{}` to rebuild it",
+            suggest("index --full", at)
+        )),
+        Error::IndexOutdated { .. } => {
+            Some(format!("run `{}` to rebuild it", suggest("index", at)))
+        }
+        Error::Internal(_) => Some(format!(
+            "if the index is damaged, `{}` rebuilds it",
+            suggest("index --full", at)
+        )),
+        _ => None,
+    });
+    let line = clean(&error.to_string());
+    match advice {
+        Some(advice) => format!("{line} ({advice})"),
+        None => line,
+    }
+}
+
+/// The warning `search` and `eval` print when the corpus changed since the index was built.
+pub fn stale_warning(differences: &[(String, Difference)], at: Locations) -> String {
+    let mut list: Vec<String> = differences.iter().take(3).map(|(p, _)| clean(p)).collect();
+    if differences.len() > 3 {
+        list.push("…".into());
+    }
+    format!(
+        "medsearch: warning: the index is stale: {} changed since it was built ({}); run `{}` \
+         to refresh it",
+        plural(differences.len(), "file"),
+        list.join(", "),
+        suggest("index", at),
+    )
+}
+
+/// What an index update reports while it runs, on stderr: waits and skipped files as lines;
+/// on a terminal, a progress bar (files, MB/s, time left) while files are read and a spinner
+/// while the index is written; nothing more elsewhere.
+pub struct UpdateProgress<'a> {
+    at: Locations<'a>,
+    bar: Option<indicatif::ProgressBar>,
+    terminal: bool,
+    /// Whether the wait for another run was reported (once is enough).
+    waiting: bool,
+}
+
+impl<'a> UpdateProgress<'a> {
+    /// A reporter; `terminal`: whether stderr is a terminal (then it draws).
+    pub fn new(at: Locations<'a>, terminal: bool) -> Self {
+        UpdateProgress {
+            at,
+            bar: None,
+            terminal,
+            waiting: false,
+        }
+    }
+
+    /// Shows one event.
+    pub fn event(&mut self, event: &Event) {
+        match event {
+            Event::Waiting if !self.waiting => {
+                self.waiting = true;
+                self.line(format!(
+                    "medsearch: waiting for another `medsearch index` to finish with {}",
+                    clean(&self.at.index.display().to_string())
+                ));
+            }
+            Event::Skipped(skipped) => {
+                let file = clean(&self.at.corpus.join(&skipped.path).display().to_string());
+                let what = match skipped.line {
+                    Some(line) => format!("line {line} of {file}"),
+                    None => file,
+                };
+                self.line(format!(
+                    "medsearch: warning: skipping {what}: {}",
+                    clean(&skipped.reason)
+                ));
+            }
+            Event::Reading {
+                files,
+                of_files,
+                bytes,
+                of_bytes,
+            } if self.terminal && *of_files > 0 => {
+                let bar = self.bar.get_or_insert_with(|| {
+                    let style = indicatif::ProgressStyle::with_template(
+                        "{spinner} indexing {msg} files, {bytes}/{total_bytes} ({bytes_per_sec}, \
+                         {eta} left) {wide_bar}",
+                    )
+                    .expect("a valid template");
+                    indicatif::ProgressBar::new(*of_bytes).with_style(style)
+                });
+                bar.set_message(format!("{files}/{of_files}"));
+                bar.set_position(*bytes);
+            }
+            Event::Writing if self.terminal => {
+                let bar = self
+                    .bar
+                    .get_or_insert_with(indicatif::ProgressBar::new_spinner);
+                bar.set_style(
+                    indicatif::ProgressStyle::with_template("{spinner} writing the index")
+                        .expect("a valid template"),
+                );
+                bar.enable_steady_tick(Duration::from_millis(120));
+            }
+            Event::Waiting | Event::Reading { .. } | Event::Writing | Event::Publishing => {}
+        }
+    }
+
+    /// Prints a line without garbling the bar.
+    fn line(&self, line: String) {
+        match &self.bar {
+            Some(bar) => bar.suspend(|| eprintln!("{line}")),
+            None => eprintln!("{line}"),
+        }
+    }
+}
+
+impl Drop for UpdateProgress<'_> {
+    fn drop(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
     }
 }
 
@@ -425,14 +704,11 @@ pub fn abbreviations(
     }
     let distinct: std::collections::BTreeSet<_> =
         joined.iter().map(|d| (&d.short, &d.long)).collect();
-    let plural = |n: usize| if n == 1 { "" } else { "s" };
     writeln!(
         out,
-        "{} definition{} of {} abbreviation{}",
-        joined.len(),
-        plural(joined.len()),
-        distinct.len(),
-        plural(distinct.len())
+        "{} of {}",
+        plural(joined.len(), "definition"),
+        plural(distinct.len(), "abbreviation")
     )
 }
 
@@ -478,23 +754,34 @@ mod properties {
         let hit = Hit {
             rank: 1,
             score: 1.5,
-            id: format!("{}#{}", t(0), t(1)),
-            doc: t(0),
-            doc_title: t(2),
-            kind: RecordKind::Section,
-            heading: t(3),
-            anchor: t(1),
-            path: t(5),
-            line: 3,
-            breadcrumbs: vec![t(6), t(7)],
+            record: StoredRecord {
+                id: format!("{}#{}", t(0), t(1)),
+                doc: t(0),
+                doc_title: t(2),
+                kind: RecordKind::Section,
+                heading: t(3),
+                anchor: t(1),
+                path: t(5),
+                line: 3,
+                breadcrumbs: vec![t(6), t(7)],
+                reference: None,
+                reviewer: None,
+            },
             highlights: if snippet.is_empty() {
                 vec![]
             } else {
                 vec![[0, snippet.len()]]
             },
             snippet,
-            reference: None,
-            reviewer: None,
+            explanation: Some(Explanation {
+                value: 1.5,
+                description: t(11),
+                details: vec![Explanation {
+                    value: 1.0,
+                    description: t(12),
+                    details: vec![],
+                }],
+            }),
         };
         Results {
             query: t(8),
@@ -525,7 +812,7 @@ mod properties {
             let mut out = Vec::new();
             super::results(&mut out, &results, Style::Json).unwrap();
             let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
-            prop_assert_eq!(value["hits"][0]["heading"].as_str(), Some(results.hits[0].heading.as_str()));
+            prop_assert_eq!(value["hits"][0]["heading"].as_str(), Some(results.hits[0].record.heading.as_str()));
             prop_assert_eq!(value["query"].as_str(), Some(results.query.as_str()));
         }
     }

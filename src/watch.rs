@@ -46,11 +46,13 @@ pub fn watch(
     on: &mut dyn FnMut(WatchEvent),
 ) -> Result<()> {
     let (tx, rx) = mpsc::channel();
-    let stop = tx.clone();
-    ctrlc::set_handler(move || {
-        let _ = stop.send(Message::Stop);
-    })
-    .map_err(|e| Error::io("<signal handler>", std::io::Error::other(e)))?;
+    let stop = std::sync::Mutex::new(tx.clone());
+    crate::interrupt::watch(move || {
+        let _ = stop
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .send(Message::Stop);
+    })?;
     // Events from our own index folder (when it lies inside the corpus) are not changes.
     let index_abs = index_dir.canonicalize().ok();
     let mut debouncer = new_debouncer(DEBOUNCE, move |events: DebounceEventResult| {

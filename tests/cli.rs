@@ -253,7 +253,7 @@ fn exit_codes_and_no_hits() {
     assert_eq!(env.run(&["search", "embolic"]).code, 0);
     let none = env.run(&["search", "xylophone"]);
     assert_eq!(none.code, 1);
-    assert_eq!(none.stdout, "0 of 0 matching records\n");
+    assert_eq!(none.stdout, "no matching records\n");
     let json = env.search("xylophone", &[]);
     assert_eq!((json.total_hits, json.hits.len()), (0, 0));
 }
@@ -348,10 +348,11 @@ fn undecodable_and_unreadable_files_are_skipped_with_a_warning() {
     }
     expected.sort();
     assert_eq!(warnings, expected);
-    let documents = if can_read { 2 } else { 1 };
+    let files = if can_read { 2 } else { 1 };
     assert!(
         run.stdout.starts_with(&format!(
-            "rebuilt in full (no index yet): added {documents}, changed 0, removed 0, unchanged 0 documents;"
+            "rebuilt in full (no index yet): added {files}, changed 0, removed 0, unchanged 0 files; \
+             {files} document"
         )),
         "{}",
         run.stdout
@@ -375,8 +376,8 @@ fn index_reports_counts_and_search_builds_a_missing_index() {
     assert_eq!(index.code, 0);
     assert!(
         index.stdout.starts_with(
-            "rebuilt in full (--full): added 1, changed 0, removed 0, unchanged 0 documents; \
-             8 sections, 11 references, 1 reviewer in the index; took "
+            "rebuilt in full (--full): added 1, changed 0, removed 0, unchanged 0 files; \
+             1 document, 8 sections, 11 references, 1 reviewer in the index; took "
         ),
         "{}",
         index.stdout
@@ -404,7 +405,7 @@ fn stale_index_still_answers_with_a_warning() {
     assert_eq!(
         run.stderr,
         "medsearch: warning: the index is stale: 1 file changed since it was built (new-page.txt); \
-         run `medsearch index --corpus corpus --index index` to refresh it\n"
+         run `medsearch index` to refresh it\n"
     );
     assert_eq!(env.run(&["search", "proton"]).code, 1);
     env.run(&["index"]);

@@ -262,7 +262,14 @@ fn jsonl_corpus_records_and_bad_lines() {
     );
     let index = env.run(&["index"]);
     assert_eq!(index.code, 0);
-    assert!(index.stderr.starts_with("medsearch: warning: skipping corpus/abstracts.jsonl: line 2: not a JSON document with _id and text"), "{}", index.stderr);
+    assert!(
+        index.stderr.starts_with(
+            "medsearch: warning: skipping line 2 of corpus/abstracts.jsonl: not a JSON document \
+             with _id and text"
+        ),
+        "{}",
+        index.stderr
+    );
     let lens = env.search("crystalline lens", &[]);
     assert_eq!(lens.hits[0].id, "101#top");
     assert_eq!(

@@ -292,7 +292,7 @@ fn damaged_foreign_and_outdated_index_folders() {
     );
     assert!(
         run.stderr
-            .contains("(run `medsearch index --full --index index` to rebuild it)")
+            .contains("(run `medsearch index --full` to rebuild it)")
     );
     assert_eq!(env.run(&["index", "--full"]).code, 0);
     assert_eq!(env.search("liver", &[]).total_hits, liver);

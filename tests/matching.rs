@@ -236,7 +236,7 @@ fn no_hits_suggests_a_close_query_that_has_some() {
     assert_eq!(text.code, 1);
     assert_eq!(
         text.stdout,
-        "0 of 0 matching records\ndid you mean \"+liver +catheter\"?\n"
+        "no matching records\ndid you mean \"+liver +catheter\"?\n"
     );
     let nothing = env.search("qqqqqq", &[]);
     assert!(nothing.suggestion.is_none() && nothing.corrected_query.is_none());

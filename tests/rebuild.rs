@@ -1,7 +1,6 @@
 //! Rebuilding after content updates: incremental, atomic, never losing the index.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -19,11 +18,11 @@ fn page(title: &str, word: &str) -> String {
 }
 
 /// The generation folder currently live.
-fn live_generation(env: &Env) -> String {
+pub fn live_generation(env: &Env) -> String {
     std::fs::read_to_string(env.path("index/CURRENT")).unwrap()
 }
 
-fn generations(env: &Env) -> usize {
+pub fn generations(env: &Env) -> usize {
     std::fs::read_dir(env.path("index"))
         .unwrap()
         .filter(|e| {
@@ -106,7 +105,14 @@ fn full_rebuild_and_its_report() {
     let env = Env::material();
     env.run(&["index"]);
     let full = env.run(&["index", "--full"]);
-    assert!(full.stdout.starts_with("rebuilt in full (--full): added 1, changed 0, removed 0, unchanged 0 documents; 8 sections, 11 references, 1 reviewer in the index; took "), "{}", full.stdout);
+    assert!(
+        full.stdout.starts_with(
+            "rebuilt in full (--full): added 1, changed 0, removed 0, unchanged 0 files; \
+             1 document, 8 sections, 11 references, 1 reviewer in the index; took "
+        ),
+        "{}",
+        full.stdout
+    );
     assert_eq!(generations(&env), 1);
     assert_eq!(
         env.search("embolic", &[]).hits[0].anchor,
@@ -158,7 +164,7 @@ fn an_index_from_another_version_is_rebuilt_in_full() {
     assert!(
         missing
             .stderr
-            .contains("run `medsearch index --index index` to rebuild it"),
+            .contains("run `medsearch index --corpus nowhere` to rebuild it"),
         "{}",
         missing.stderr
     );
@@ -224,12 +230,9 @@ fn status_text_and_json() {
         text.stdout
     );
     assert!(lines[1].starts_with("built      20") && lines[1].contains("by format "));
-    assert_eq!(lines[2], "documents  1 from 1 files");
-    assert_eq!(
-        lines[3],
-        "records    8 sections, 11 references, 1 reviewers"
-    );
-    assert!(lines[4].starts_with("on disk    ") && lines[4].ends_with(" MiB"));
+    assert_eq!(lines[2], "documents  1 from 1 file");
+    assert_eq!(lines[3], "records    8 sections, 11 references, 1 reviewer");
+    assert!(lines[4].starts_with("on disk    ") && lines[4].ends_with(" KiB"));
     assert_eq!(lines[5], "corpus     corpus: up to date");
     env.write("new.txt", page("New", "sleep"));
     let json = env.run(&["status", "--json"]);
@@ -244,28 +247,18 @@ fn status_text_and_json() {
     assert!(value["size_bytes"].as_u64().unwrap() > 1000);
 }
 
-/// Writes `n` pages, each holding `word` and its own number.
-fn write_pages(env: &Env, n: usize, word: &str) {
-    for i in 0..n {
-        env.write(
-            &format!("p/{i:05}.txt"),
-            format!("Page {i}\n\nAll about {word} and item{i}.\n\nMore\n\nText {word} {i}.\n"),
-        );
-    }
-}
-
 #[test]
 fn searches_during_rebuilds_see_a_whole_index() {
     let env = Env::empty();
     const N: usize = 60;
-    write_pages(&env, N, "alpha");
+    env.write_pages(N, "alpha");
     env.run(&["index"]);
     let done = AtomicBool::new(false);
     std::thread::scope(|scope| {
         scope.spawn(|| {
             for round in 0..16 {
                 let word = if round % 2 == 0 { "beta" } else { "alpha" };
-                write_pages(&env, N, word);
+                env.write_pages(N, word);
                 let mode = if round % 3 == 0 {
                     "--full"
                 } else {
@@ -317,10 +310,11 @@ fn a_search_opened_before_a_rebuild_keeps_its_whole_snapshot() {
         corpus: corpus.clone(),
         snippets: true,
         plain: false,
+        explain: false,
     };
     let typo = search::search(&searchable, "radiofrequncy", &opts).unwrap();
     assert_eq!(typo.corrected_query.as_deref(), Some("radiofrequency"));
-    assert_eq!(typo.hits[0].anchor, "radiofrequency-ablation-rfa");
+    assert_eq!(typo.hits[0].record.anchor, "radiofrequency-ablation-rfa");
     let definitions = searchable.definitions().unwrap();
     assert!(
         definitions
@@ -345,29 +339,23 @@ fn a_search_opened_before_a_rebuild_keeps_its_whole_snapshot() {
     // A search opened now sees the new generation.
     let fresh = Searchable::open(&index, &corpus).unwrap();
     assert_eq!(
-        search::search(&fresh, "zebrafish", &opts).unwrap().hits[0].doc,
+        search::search(&fresh, "zebrafish", &opts).unwrap().hits[0]
+            .record
+            .doc,
         "zebrafish"
     );
     assert!(fresh.stale_files(&corpus).unwrap().is_empty());
-}
-
-fn spawn(env: &Env, args: &[&str]) -> Child {
-    env.command(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn")
 }
 
 #[test]
 fn a_killed_rebuild_leaves_a_searchable_index_and_the_next_run_repairs_it() {
     let env = Env::empty();
     const N: usize = 3000;
-    write_pages(&env, N, "alpha");
+    env.write_pages(N, "alpha");
     env.run(&["index"]);
-    write_pages(&env, N, "beta");
+    env.write_pages(N, "beta");
     for delay_ms in [5, 30, 100, 250, 500, 800] {
-        let mut child = spawn(&env, &["index", "--full"]);
+        let mut child = env.spawn(&["index", "--full"]);
         std::thread::sleep(Duration::from_millis(delay_ms));
         child.kill().unwrap();
         child.wait().unwrap();
@@ -385,10 +373,10 @@ fn a_killed_rebuild_leaves_a_searchable_index_and_the_next_run_repairs_it() {
 #[test]
 fn two_index_runs_at_once_take_turns() {
     let env = Env::empty();
-    write_pages(&env, 800, "alpha");
-    let first = spawn(&env, &["index", "--full"]);
+    env.write_pages(800, "alpha");
+    let first = env.spawn(&["index", "--full"]);
     std::thread::sleep(Duration::from_millis(30));
-    let second = spawn(&env, &["index", "--full"]);
+    let second = env.spawn(&["index", "--full"]);
     let (a, b) = (
         first.wait_with_output().unwrap(),
         second.wait_with_output().unwrap(),
@@ -407,7 +395,7 @@ fn two_index_runs_at_once_take_turns() {
 #[test]
 fn watch_reindexes_on_change_and_stops_on_ctrl_c() {
     let env = Env::material();
-    let mut child = spawn(&env, &["index", "--watch"]);
+    let mut child = env.spawn(&["index", "--watch"]);
     let stdout = BufReader::new(child.stdout.take().unwrap());
     let stderr = BufReader::new(child.stderr.take().unwrap());
     let (tx, rx) = std::sync::mpsc::channel();
@@ -440,7 +428,7 @@ fn watch_reindexes_on_change_and_stops_on_ctrl_c() {
     env.write("sleep.txt", page("Sleep", "insomnia"));
     // (stdout and stderr arrive through two threads, so the first update's line may come after
     // "watching": wait for the line of this change itself.)
-    let line = wait_for("added 1, changed 0, removed 0, unchanged 1 documents;");
+    let line = wait_for("added 1, changed 0, removed 0, unchanged 1 files;");
     assert!(line.starts_with("added 1, changed 0"), "{line}");
     assert_eq!(env.search("insomnia", &[]).hits[0].doc, "sleep");
     let pid = child.id().to_string();

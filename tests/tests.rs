@@ -1,9 +1,11 @@
 //! Integration tests: one binary, a small harness in `util`.
 
 mod cli;
+mod commands;
 mod eval;
 mod hostile;
 mod matching;
 mod parse;
 mod rebuild;
+mod truth;
 mod util;

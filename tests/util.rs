@@ -67,6 +67,25 @@ impl Env {
         std::fs::write(path, content).expect("write corpus file");
     }
 
+    /// Writes `n` pages `p/00000.txt`..., each holding `word` and its own number.
+    pub fn write_pages(&self, n: usize, word: &str) {
+        for i in 0..n {
+            self.write(
+                &format!("p/{i:05}.txt"),
+                format!("Page {i}\n\nAll about {word} and item{i}.\n\nMore\n\nText {word} {i}.\n"),
+            );
+        }
+    }
+
+    /// Starts `medsearch ARGS` in the working folder, its output piped.
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        self.command(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn medsearch")
+    }
+
     /// Runs `medsearch ARGS` in the working folder.
     pub fn run(&self, args: &[&str]) -> Run {
         self.run_with(args, &[])
@@ -75,8 +94,20 @@ impl Env {
     /// The command `medsearch ARGS` in the working folder, environment scrubbed.
     pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_medsearch"));
-        cmd.args(args)
-            .current_dir(self.dir.path())
+        cmd.args(args);
+        self.scrubbed(cmd)
+    }
+
+    /// `sh -c SCRIPT` in the working folder, environment scrubbed (a command line pasted into
+    /// a shell).
+    pub fn shell(&self, script: &str) -> Command {
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", script]);
+        self.scrubbed(cmd)
+    }
+
+    fn scrubbed(&self, mut cmd: Command) -> Command {
+        cmd.current_dir(self.dir.path())
             .env_remove("MEDSEARCH_CORPUS")
             .env_remove("MEDSEARCH_INDEX")
             .env_remove("NO_COLOR")

@@ -43,6 +43,7 @@ fuzz_target!(|data: &[u8]| {
             corpus: "corpus".into(),
             snippets: true,
             plain,
+            explain: false,
         };
         match search::search(s, text, &opts) {
             Ok(results) => {

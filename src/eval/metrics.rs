@@ -57,11 +57,12 @@ impl Metrics {
 }
 
 fn dcg(grades: impl Iterator<Item = i32>) -> f64 {
+    // A fold from +0.0: `sum()` of no terms is -0.0, which prints as "-0.0000".
     grades
         .enumerate()
         .filter(|&(_, g)| g > 0)
         .map(|(i, g)| f64::from(g) / ((i + 2) as f64).log2())
-        .sum()
+        .fold(0.0, |total, gain| total + gain)
 }
 
 /// nDCG@k with graded gains.
@@ -132,6 +133,9 @@ mod tests {
         assert!(close(ndcg(&[3, 0, 2], &[3, 2, 1, 0], 10), dcg / ideal));
         assert!(close(ndcg(&[3, 2, 1], &[1, 2, 3], 10), 1.0));
         assert!(close(ndcg(&[0, 0], &[0], 10), 0.0));
+        // Nothing relevant retrieved: zero, and not a negative zero.
+        assert!(ndcg(&[], &[1], 10).is_sign_positive());
+        assert!(ndcg(&[0, 0], &[2, 1], 10).is_sign_positive());
         // The cut applies to the ideal too.
         assert!(close(ndcg(&[1], &[1, 1, 1], 1), 1.0));
     }

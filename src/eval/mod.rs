@@ -96,6 +96,7 @@ pub fn evaluate(
         corpus: Default::default(),
         snippets: false,
         plain: opts.plain,
+        explain: false,
     };
     let mut per_query = Vec::with_capacity(queries.len());
     let mut runs = Vec::with_capacity(queries.len());
@@ -147,21 +148,25 @@ fn ranking(hits: &[Hit], judgments: &BTreeMap<String, i32>) -> Vec<(String, f32,
     let mut seen_docs = HashSet::new();
     let mut ranked = Vec::with_capacity(hits.len());
     for hit in hits {
-        let first_of_doc = seen_docs.insert(hit.doc.as_str());
+        let first_of_doc = seen_docs.insert(hit.record.doc.as_str());
         let score = hit.score as f32;
         if section_level {
             let doc_grade = if first_of_doc {
-                judgments.get(&hit.doc)
+                judgments.get(&hit.record.doc)
             } else {
                 None
             };
-            let grade = judgments.get(&hit.id).or(doc_grade).copied().unwrap_or(0);
-            ranked.push((hit.id.clone(), score, grade));
+            let grade = judgments
+                .get(&hit.record.id)
+                .or(doc_grade)
+                .copied()
+                .unwrap_or(0);
+            ranked.push((hit.record.id.clone(), score, grade));
         } else if first_of_doc {
             ranked.push((
-                hit.doc.clone(),
+                hit.record.doc.clone(),
                 score,
-                judgments.get(&hit.doc).copied().unwrap_or(0),
+                judgments.get(&hit.record.doc).copied().unwrap_or(0),
             ));
         }
     }

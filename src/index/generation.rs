@@ -38,9 +38,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::error::{Error, Result};
+use tantivy::{Index, IndexReader, ReloadPolicy, Searcher};
 
 use super::manifest::{self, Summary};
+use crate::analysis;
+use crate::error::{Error, Result};
 
 /// The file naming the live generation.
 pub const CURRENT: &str = "CURRENT";
@@ -199,6 +201,39 @@ impl Generation {
         self.index_dir.join(&self.name)
     }
 
+    /// The generation's tantivy index and a searcher on it (never reloaded: it maps every
+    /// segment file now). A generation removed while this opened it, or damaged files, are
+    /// [`Error::IndexCorrupt`] (tantivy panics on some damaged files where it should return an
+    /// error: a panic here is a damaged index too).
+    pub fn segments(&self) -> Result<(Index, Searcher)> {
+        let open = || -> Result<(Index, Searcher)> {
+            let dir = self.dir();
+            let damaged = |e: &dyn std::fmt::Display| self.corrupt(e.to_string());
+            let index = Index::open_in_dir(&dir).map_err(|e| damaged(&e))?;
+            analysis::register(&index);
+            let reader: IndexReader = index
+                .reader_builder()
+                .reload_policy(ReloadPolicy::Manual)
+                .try_into()
+                .map_err(|e: tantivy::TantivyError| damaged(&e))?;
+            let searcher = reader.searcher();
+            // tantivy opens a missing positions file as an empty one (for schemas without
+            // positions), so a generation removed while we opened it can look whole. A
+            // positions file still there now was there when the reader opened it.
+            for segment in searcher.segment_readers() {
+                let positions = format!("{}.pos", segment.segment_id().uuid_string());
+                if !dir.join(&positions).is_file() {
+                    return Err(damaged(&format!("{positions} vanished while opening")));
+                }
+            }
+            Ok((index, searcher))
+        };
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(open)).unwrap_or_else(|panic| {
+            let message = crate::panic_message(&*panic);
+            Err(self.corrupt(format!("a damaged file ({message})")))
+        })
+    }
+
     /// The error for a damaged file of this generation (naming the index folder).
     pub fn corrupt(&self, reason: impl Into<String>) -> Error {
         corrupt(&self.index_dir, reason)
@@ -288,17 +323,27 @@ pub struct Lock {
     _file: File,
 }
 
+/// How often a writer waiting for the lock checks whether it is free (and whether to stop).
+const LOCK_POLL: std::time::Duration = std::time::Duration::from_millis(50);
+
 impl Lock {
-    /// Takes the lock; when another writer holds it, calls `waiting` once and blocks until it
-    /// is free.
-    pub fn take(index_dir: &Path, waiting: impl FnOnce()) -> Result<Lock> {
+    /// Takes the lock. While another writer holds it, calls `waiting` every [`LOCK_POLL`];
+    /// `None` when `waiting` says to stop waiting.
+    pub fn take(index_dir: &Path, mut waiting: impl FnMut() -> bool) -> Result<Option<Lock>> {
         let path = index_dir.join(LOCK);
         let file = File::create(&path).map_err(|e| Error::io(&path, e))?;
-        if file.try_lock().is_err() {
-            waiting();
-            file.lock().map_err(|e| Error::io(&path, e))?;
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(Some(Lock { _file: file })),
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    if !waiting() {
+                        return Ok(None);
+                    }
+                    std::thread::sleep(LOCK_POLL);
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(Error::io(&path, e)),
+            }
         }
-        Ok(Lock { _file: file })
     }
 }
 

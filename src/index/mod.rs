@@ -15,6 +15,9 @@ pub mod schema;
 pub mod searchable;
 pub mod update;
 
-pub use schema::Fields;
-pub use searchable::Searchable;
+/// Where the index lives when no location is given (relative to the working folder).
+pub const DEFAULT_FOLDER: &str = "index";
+
+pub use schema::{Fields, StoredRecord};
+pub use searchable::{RecordKey, Searchable};
 pub use update::{Counts, Difference, Event, FullRebuild, Mode, Plan, UpdateReport, update};

@@ -5,13 +5,47 @@
 //! positions (phrases); `doc`, `kind` and `path` are raw terms for filters and deletes; the rest
 //! is stored only, for showing hits.
 
+use std::path::Path;
+
+use serde::Serialize;
 use tantivy::schema::{
     Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+    Value,
 };
 use tantivy::{TantivyDocument, doc};
 
 use crate::analysis::ANALYZER;
-use crate::parse::Document;
+use crate::parse::{Citation, Document, RecordKind, Reference, Reviewer};
+
+/// A record as the index stores it, for people: what a search hit describes, what `show`
+/// prints (with its body) and what `export` writes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredRecord {
+    /// `doc#anchor`.
+    pub id: String,
+    /// Document id.
+    pub doc: String,
+    /// Document title.
+    pub doc_title: String,
+    /// Record kind.
+    pub kind: RecordKind,
+    /// Heading (or reference title, reviewer name).
+    pub heading: String,
+    /// Anchor within the document.
+    pub anchor: String,
+    /// File path, joined to the corpus folder as given.
+    pub path: String,
+    /// 1-based line where the record starts.
+    pub line: u64,
+    /// Headings above the record.
+    pub breadcrumbs: Vec<String>,
+    /// Parsed reference fields (references).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<Reference>,
+    /// Parsed reviewer fields (reviewers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reviewer: Option<Reviewer>,
+}
 
 /// The fields of the schema.
 #[derive(Debug, Clone, Copy)]
@@ -84,6 +118,54 @@ impl Fields {
             breadcrumbs: f("breadcrumbs")?,
             citation: f("citation")?,
         })
+    }
+
+    /// A stored record read back, with its body; `corpus` is the corpus folder as given (the
+    /// record's path is joined to it).
+    pub fn record(&self, doc: &TantivyDocument, corpus: &Path) -> (StoredRecord, String) {
+        let text = |field: Field| {
+            doc.get_first(field)
+                .and_then(|v| v.as_str())
+                .unwrap_or("")
+                .to_string()
+        };
+        let kind = match text(self.kind).as_str() {
+            "reference" => RecordKind::Reference,
+            "reviewer" => RecordKind::Reviewer,
+            _ => RecordKind::Section,
+        };
+        let citation: Option<Citation> = doc
+            .get_first(self.citation)
+            .and_then(|v| v.as_str())
+            .and_then(|json| serde_json::from_str(json).ok());
+        let heading = citation
+            .as_ref()
+            .map_or_else(|| text(self.heading), |c| c.label().to_string());
+        let (reference, reviewer) = match citation {
+            Some(Citation::Reference(r)) => (Some(r), None),
+            Some(Citation::Reviewer(r)) => (None, Some(r)),
+            None => (None, None),
+        };
+        let record = StoredRecord {
+            id: text(self.id),
+            doc: text(self.doc),
+            doc_title: text(self.title),
+            kind,
+            heading,
+            anchor: text(self.anchor),
+            path: corpus.join(text(self.path)).to_string_lossy().into_owned(),
+            line: doc
+                .get_first(self.line)
+                .and_then(|v| v.as_u64())
+                .unwrap_or(0),
+            breadcrumbs: doc
+                .get_all(self.breadcrumbs)
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
+            reference,
+            reviewer,
+        };
+        (record, text(self.body))
     }
 
     /// The tantivy documents of a parsed document's records.

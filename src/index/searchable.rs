@@ -13,14 +13,13 @@ use std::sync::OnceLock;
 
 use tantivy::collector::DocSetCollector;
 use tantivy::query::TermQuery;
-use tantivy::schema::{IndexRecordOption, Value};
-use tantivy::{Index, ReloadPolicy, Searcher, TantivyDocument, Term};
+use tantivy::schema::IndexRecordOption;
+use tantivy::{Index, Searcher, TantivyDocument, Term};
 
-use super::Fields;
 use super::generation::{self, Generation, Retry};
 use super::manifest::Summary;
 use super::update::{Difference, Plan};
-use crate::analysis;
+use super::{Fields, StoredRecord};
 use crate::corpus;
 use crate::error::{Error, Result};
 use crate::expand::{Expansions, synonyms};
@@ -29,6 +28,7 @@ use crate::parse::Definition;
 /// An opened index: one generation, held whole for as long as this lives.
 pub struct Searchable {
     generation: Generation,
+    index: Index,
     searcher: Searcher,
     /// The schema's fields.
     pub fields: Fields,
@@ -42,14 +42,26 @@ impl Searchable {
     /// Opens the live generation of `index_dir` and the synonyms of `corpus`
     /// (`corpus/synonyms.txt`, none when there is no such file).
     pub fn open(index_dir: &Path, corpus: &Path) -> Result<Searchable> {
-        let synonyms = synonyms::load(corpus)?;
-        let mut searchable = Searchable::open_live(index_dir)?;
-        searchable.expansions.add_synonyms(&synonyms);
-        Ok(searchable)
+        Searchable::open_with(index_dir, corpus, |_| Ok(()))
     }
 
-    /// Opens the live generation, starting over while writers publish new ones.
-    fn open_live(index_dir: &Path) -> Result<Searchable> {
+    /// [`Searchable::open`], then [`Searchable::verify`] the whole generation (what `status`
+    /// does): a generation replaced while it was being verified is not reported as damaged,
+    /// the new one is verified instead.
+    pub fn open_verified(index_dir: &Path, corpus: &Path) -> Result<Searchable> {
+        Searchable::open_with(index_dir, corpus, Searchable::verify)
+    }
+
+    /// Opens the live generation and runs `check` on it, starting over while writers publish
+    /// new ones (see [`Retry`]).
+    fn open_with(
+        index_dir: &Path,
+        corpus: &Path,
+        check: impl Fn(&Searchable) -> Result<()>,
+    ) -> Result<Searchable> {
+        Error::check_folder("corpus", corpus)?;
+        Error::check_folder("index", index_dir)?;
+        let synonyms = synonyms::load(corpus)?;
         let mut retry = Retry::new(index_dir);
         loop {
             let Some(name) = generation::live_name(index_dir)? else {
@@ -59,53 +71,52 @@ impl Searchable {
                     Error::NotAnIndex(index_dir.to_path_buf())
                 });
             };
-            // tantivy panics on some damaged files (one shorter than its footer, say) where it
-            // should return an error: a panic while opening is a damaged index.
-            let opened = std::panic::catch_unwind(|| Searchable::open_generation(index_dir, &name))
-                .unwrap_or_else(|panic| {
-                    let message = crate::panic_message(&*panic);
-                    Err(generation::corrupt(
-                        index_dir,
-                        format!("a damaged file ({message})"),
-                    ))
-                });
+            let opened =
+                Searchable::open_generation(index_dir, &name).and_then(|s| check(&s).map(|()| s));
             match opened {
                 Err(Error::IndexCorrupt { .. }) if retry.again(&name) => continue,
-                other => return other,
+                Ok(mut searchable) => {
+                    searchable.expansions.add_synonyms(&synonyms);
+                    return Ok(searchable);
+                }
+                Err(e) => return Err(e),
             }
         }
     }
 
     fn open_generation(index_dir: &Path, name: &str) -> Result<Searchable> {
         let generation = Generation::open(index_dir, name)?;
-        let dir = generation.dir();
-        let damaged = |e: &dyn std::fmt::Display| generation.corrupt(e.to_string());
-        let index = Index::open_in_dir(&dir).map_err(|e| damaged(&e))?;
-        analysis::register(&index);
-        let fields = Fields::from_schema(&index.schema()).map_err(|e| damaged(&e))?;
-        let reader = index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
-            .try_into()
-            .map_err(|e: tantivy::TantivyError| damaged(&e))?;
-        let searcher = reader.searcher();
-        // tantivy opens a missing positions file as an empty one (for schemas without
-        // positions), so a generation removed while we opened it can look whole. A positions
-        // file still there now was there when the reader opened it: the reader holds them all.
-        for segment in searcher.segment_readers() {
-            let positions = format!("{}.pos", segment.segment_id().uuid_string());
-            if !dir.join(&positions).is_file() {
-                return Err(damaged(&format!("{positions} vanished while opening")));
-            }
-        }
+        let (index, searcher) = generation.segments()?;
+        let fields = Fields::from_schema(&index.schema()).map_err(|e| generation.corrupt(e))?;
         let expansions = Expansions::new(&generation.abbreviations()?);
         Ok(Searchable {
             generation,
+            index,
             searcher,
             fields,
             expansions,
             words: OnceLock::new(),
         })
+    }
+
+    /// Checks the whole generation: the checksum of every segment file (each byte is read) and
+    /// every file of medsearch's own decoded.
+    pub fn verify(&self) -> Result<()> {
+        let damaged = self
+            .index
+            .validate_checksum()
+            .map_err(|e| self.generation.corrupt(e.to_string()))?;
+        if !damaged.is_empty() {
+            let mut names: Vec<String> = damaged.iter().map(|p| p.display().to_string()).collect();
+            names.sort();
+            return Err(self
+                .generation
+                .corrupt(format!("checksum mismatch in {}", names.join(", "))));
+        }
+        self.generation.files()?;
+        self.generation.definitions()?;
+        self.generation.words()?;
+        Ok(())
     }
 
     /// The searcher on the generation (the same one for the life of this value).
@@ -159,20 +170,59 @@ impl Searchable {
         Ok(segments.total().get_bytes() + self.generation.own_bytes()?)
     }
 
+    /// The records of one document or file, in line order, with their bodies (none when the
+    /// index has no such document or file); `corpus` is the corpus folder as given.
+    pub fn records(&self, key: RecordKey, corpus: &Path) -> Result<Vec<(StoredRecord, String)>> {
+        let term = match key {
+            RecordKey::Doc(doc) => Term::from_field_text(self.fields.doc, doc),
+            RecordKey::Path(path) => Term::from_field_text(self.fields.path, path),
+        };
+        let query = TermQuery::new(term, IndexRecordOption::Basic);
+        let mut addresses: Vec<_> = self
+            .searcher
+            .search(&query, &DocSetCollector)?
+            .into_iter()
+            .collect();
+        addresses.sort();
+        let mut records = Vec::with_capacity(addresses.len());
+        for address in addresses {
+            let doc: TantivyDocument = self.searcher.doc(address)?;
+            records.push(self.fields.record(&doc, corpus));
+        }
+        records.sort_by(|(a, _), (b, _)| a.doc.cmp(&b.doc).then(a.line.cmp(&b.line)));
+        Ok(records)
+    }
+
     /// The anchors of a document's records (empty when the index has no such document).
     pub fn anchors_of(&self, doc: &str) -> Result<HashSet<String>> {
-        let term = Term::from_field_text(self.fields.doc, doc);
-        let query = TermQuery::new(term, IndexRecordOption::Basic);
-        let mut anchors = HashSet::new();
-        for address in self.searcher.search(&query, &DocSetCollector)? {
-            let record: TantivyDocument = self.searcher.doc(address)?;
-            if let Some(anchor) = record
-                .get_first(self.fields.anchor)
-                .and_then(|v| v.as_str())
-            {
-                anchors.insert(anchor.to_string());
+        let records = self.records(RecordKey::Doc(doc), Path::new(""))?;
+        Ok(records.into_iter().map(|(r, _)| r.anchor).collect())
+    }
+
+    /// Calls `each` with every record of the index and its body, in index order, reading one
+    /// at a time; stops at the first error `each` returns.
+    pub fn for_each_record(
+        &self,
+        corpus: &Path,
+        each: &mut dyn FnMut(&StoredRecord, &str) -> Result<()>,
+    ) -> Result<()> {
+        for (ord, segment) in self.searcher.segment_readers().iter().enumerate() {
+            for doc_id in segment.doc_ids_alive() {
+                let address = tantivy::DocAddress::new(ord as u32, doc_id);
+                let doc: TantivyDocument = self.searcher.doc(address)?;
+                let (record, body) = self.fields.record(&doc, corpus);
+                each(&record, &body)?;
             }
         }
-        Ok(anchors)
+        Ok(())
     }
+}
+
+/// Which records [`Searchable::records`] reads.
+#[derive(Debug, Clone, Copy)]
+pub enum RecordKey<'a> {
+    /// A document, by its id.
+    Doc(&'a str),
+    /// A corpus file, by its path relative to the corpus.
+    Path(&'a str),
 }

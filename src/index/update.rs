@@ -19,10 +19,12 @@
 //! full build ([`FullRebuild`]: `--full`, no index yet, an index made by another version, or
 //! one that cannot be read) writes a generation from scratch. A run that finds nothing to change
 //! writes no generation. The library prints nothing: what happens along the way reaches the
-//! caller as [`Event`]s.
+//! caller as [`Event`]s, and the caller may stop the run at any of them (Ctrl-C): the
+//! unfinished generation is removed and the index is left as it was.
 
 use std::borrow::Cow;
 use std::fs;
+use std::ops::ControlFlow;
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -72,14 +74,34 @@ pub enum FullRebuild {
     Unreadable(String),
 }
 
-/// What an update tells its caller while it runs.
+/// What an update tells its caller while it runs. The caller answers
+/// [`ControlFlow::Break`] to stop the run (the index stays as it was).
 #[derive(Debug)]
 pub enum Event<'a> {
-    /// Another `medsearch index` holds the index folder: this run waits for it.
+    /// Another `medsearch index` holds the index folder: this run waits for it (the event
+    /// comes again every 50 ms while it waits).
     Waiting,
+    /// Files are being read: so many of so many, and their bytes.
+    Reading {
+        /// Files read so far.
+        files: usize,
+        /// Files to read in all.
+        of_files: usize,
+        /// Bytes of the files read so far.
+        bytes: u64,
+        /// Bytes of all the files to read.
+        of_bytes: u64,
+    },
+    /// Every file is read: the index is being written (committed and synced).
+    Writing,
+    /// The new generation is complete: last moment to stop before it goes live.
+    Publishing,
     /// A file (or a JSONL line) was skipped.
     Skipped(&'a Skipped),
 }
+
+/// What is true of the index when a run stops early.
+const STOPPED: &str = "the index is unchanged";
 
 /// What a run did.
 #[derive(Debug)]
@@ -201,20 +223,23 @@ impl<'a> Plan<'a> {
 }
 
 /// Brings the index at `index_dir` up to date with `corpus_dir`; `on` hears what happens along
-/// the way.
+/// the way, and may stop the run ([`Error::Interrupted`]).
 pub fn update(
     corpus_dir: &Path,
     index_dir: &Path,
     mode: Mode,
-    on: &mut dyn FnMut(Event),
+    on: &mut dyn FnMut(Event) -> ControlFlow<()>,
 ) -> Result<UpdateReport> {
     let started = Instant::now();
+    Error::check_folder("index", index_dir)?;
     let (files, mut skipped) = corpus::scan(corpus_dir)?;
     if !generation::exists(index_dir) && !generation::is_ours_or_empty(index_dir) {
         return Err(Error::NotAnIndex(index_dir.to_path_buf()));
     }
     fs::create_dir_all(index_dir).map_err(|e| Error::io(index_dir, e))?;
-    let _lock = Lock::take(index_dir, || on(Event::Waiting))?;
+    let Some(_lock) = Lock::take(index_dir, || on(Event::Waiting).is_continue())? else {
+        return Err(Error::Interrupted(STOPPED));
+    };
     // Leftovers of failed runs go; the live generation stays searchable until the next one is
     // published, even when this run rebuilds in full.
     let live = generation::live_name(index_dir).ok().flatten();
@@ -226,11 +251,20 @@ pub fn update(
     // Borrowed where the previous entry stands as it was; `rewrite` notes any other change.
     let mut entries: Vec<Cow<FileEntry>> = Vec::with_capacity(files.len());
     let mut rewrite = false;
+    // Removed by its drop unless published: a failed or stopped run leaves no litter.
     let mut new: Option<NewGeneration> = None;
     let to_read = plan.to_read();
+    let based = base.is_some();
     if full.is_some() {
-        NewGeneration::open(&mut new, index_dir, base.as_ref(), to_read)?;
+        NewGeneration::open(&mut new, index_dir, based, to_read)?;
     }
+    let of_bytes = plan
+        .steps
+        .iter()
+        .filter(|(file, previous)| !Plan::unchanged(file, *previous))
+        .map(|(file, _)| file.size)
+        .sum();
+    let (mut files_read, mut bytes_read) = (0, 0);
     for batch in plan.steps.chunks(BATCH) {
         let reading: Vec<&CorpusFile> = batch
             .iter()
@@ -264,7 +298,7 @@ pub fn update(
                     }));
                 }
                 (Some(now), indexed) => {
-                    let new = NewGeneration::open(&mut new, index_dir, base.as_ref(), to_read)?;
+                    let new = NewGeneration::open(&mut new, index_dir, based, to_read)?;
                     if indexed.is_some() {
                         counts.changed += 1;
                         new.delete(&file.path);
@@ -292,22 +326,34 @@ pub fn update(
                 }
             }
         }
+        files_read += reading.len();
+        bytes_read += reading.iter().map(|f| f.size).sum::<u64>();
+        stop_if(on(Event::Reading {
+            files: files_read,
+            of_files: to_read,
+            bytes: bytes_read,
+            of_bytes,
+        }))?;
     }
     for gone in plan.gone.iter().filter(|e| e.documents > 0) {
         counts.removed += 1;
-        NewGeneration::open(&mut new, index_dir, base.as_ref(), to_read)?.delete(&gone.file.path);
+        NewGeneration::open(&mut new, index_dir, based, to_read)?.delete(&gone.file.path);
     }
-    skipped.iter().for_each(|s| on(Event::Skipped(s)));
+    for skip in &skipped {
+        stop_if(on(Event::Skipped(skip)))?;
+    }
     if !entries.iter().any(|e| e.documents > 0) {
-        if let Some(new) = new {
-            new.abandon();
-        }
         return Err(Error::CorpusEmpty(corpus_dir.to_path_buf()));
     }
 
     let summary = totals(&entries, skipped);
     match (new, &base) {
-        (Some(new), _) => new.finish(index_dir, &summary, &entries)?,
+        (Some(mut new), _) => {
+            stop_if(on(Event::Writing))?;
+            new.commit(base.as_ref(), &summary, &entries)?;
+            stop_if(on(Event::Publishing))?;
+            new.publish(index_dir)?;
+        }
         (None, Some(base)) if rewrite || entries.len() != previous.len() => {
             manifest::write_files(&base.dir(), &entries)?
         }
@@ -319,6 +365,14 @@ pub fn update(
         summary,
         elapsed: started.elapsed(),
     })
+}
+
+/// [`Error::Interrupted`] when the caller asked to stop.
+fn stop_if(flow: ControlFlow<()>) -> Result<()> {
+    match flow {
+        ControlFlow::Continue(()) => Ok(()),
+        ControlFlow::Break(()) => Err(Error::Interrupted(STOPPED)),
+    }
 }
 
 /// The live generation to build upon and its file list, or why the run rebuilds in full.
@@ -340,7 +394,9 @@ fn starting_point(
                 .unwrap_or_else(|| generation::corrupt(index_dir, "CURRENT names no generation")),
         )),
         (Mode::Incremental, None) => Err(FullRebuild::NoIndex),
+        // What the run builds on must open as a search would (missing or cut files show).
         (Mode::Incremental, Some(name)) => Generation::open(index_dir, &name)
+            .and_then(|g| g.segments().map(|_| g))
             .and_then(|g| g.files().map(|files| (g, files)))
             .map_err(unreadable),
     };
@@ -387,50 +443,65 @@ fn totals(entries: &[Cow<FileEntry>], skipped: Vec<Skipped>) -> Summary {
     }
 }
 
-/// A generation being written: from `base`'s files (hard links) when given, else from
-/// scratch. [`NewGeneration::finish`] commits it and publishes it.
-struct NewGeneration<'a> {
+/// A generation being written: from the live generation's files (hard links) when `based`,
+/// else from scratch. [`NewGeneration::commit`] completes it, [`NewGeneration::publish`] makes it
+/// live; dropped before that (an error, Ctrl-C), it removes its folder.
+struct NewGeneration {
     name: String,
     dir: std::path::PathBuf,
-    /// The generation built upon, if any.
-    base: Option<&'a Generation>,
+    /// Whether it started from the live generation's files.
+    based: bool,
     fields: Fields,
-    writer: IndexWriter,
+    /// Taken when the generation is dropped, so the writer stops before its folder goes.
+    writer: Option<IndexWriter>,
     /// Words seen by the writer's analyzers.
     vocabulary: Vocabulary,
     /// Definitions in the files indexed by this run.
     fresh: Vec<Definition>,
     /// Files whose previous definitions are void (re-indexed or removed).
     replaced: HashSet<String>,
+    published: bool,
 }
 
-impl<'a> NewGeneration<'a> {
-    /// The generation being written, started on first use.
+impl NewGeneration {
+    /// The generation being written, started on first use (from the live generation when
+    /// `based`).
     fn open<'n>(
-        new: &'n mut Option<NewGeneration<'a>>,
+        new: &'n mut Option<NewGeneration>,
         index_dir: &Path,
-        base: Option<&'a Generation>,
+        based: bool,
         changes: usize,
-    ) -> Result<&'n mut NewGeneration<'a>> {
+    ) -> Result<&'n mut NewGeneration> {
         if new.is_none() {
-            *new = Some(NewGeneration::start(index_dir, base, changes)?);
+            *new = Some(NewGeneration::start(index_dir, based, changes)?);
         }
         Ok(new.as_mut().expect("started"))
     }
 
     /// Creates the folder and a writer sized for about `changes` files to index.
-    fn start(index_dir: &Path, base: Option<&'a Generation>, changes: usize) -> Result<Self> {
+    fn start(index_dir: &Path, based: bool, changes: usize) -> Result<Self> {
         let (name, dir) = generation::create(index_dir)?;
-        let index = match base {
-            Some(base) => {
-                generation::link_from(base, &dir)?;
-                Index::open_in_dir(&dir)?
-            }
-            None => Index::create_in_dir(&dir, Fields::schema())?,
+        let mut new = NewGeneration {
+            name,
+            dir,
+            based,
+            fields: Fields::from_schema(&Fields::schema()).expect("our schema"),
+            writer: None,
+            vocabulary: Vocabulary::default(),
+            fresh: Vec::new(),
+            replaced: HashSet::default(),
+            published: false,
         };
-        let vocabulary = Vocabulary::default();
-        analysis::register_collecting(&index, &vocabulary);
-        let fields = Fields::from_schema(&index.schema())
+        let index = if based {
+            let live = generation::live_name(index_dir)?
+                .ok_or_else(|| generation::corrupt(index_dir, "no live generation"))?;
+            generation::link_from(&Generation::open(index_dir, &live)?, &new.dir)?;
+            Index::open_in_dir(&new.dir)?
+        } else {
+            Index::create_in_dir(&new.dir, Fields::schema())?
+        };
+        analysis::register_collecting(&index, &new.vocabulary);
+        new.fields = Fields::from_schema(&index.schema())
             .map_err(|reason| generation::corrupt(index_dir, reason))?;
         // Small updates go faster on one thread with a small heap than on many with a large one.
         let (threads, heap) = match changes {
@@ -442,23 +513,18 @@ impl<'a> NewGeneration<'a> {
                 WRITER_HEAP_BYTES,
             ),
         };
-        let writer = index.writer_with_num_threads(threads, heap)?;
-        Ok(NewGeneration {
-            name,
-            dir,
-            base,
-            fields,
-            writer,
-            vocabulary,
-            fresh: Vec::new(),
-            replaced: HashSet::default(),
-        })
+        new.writer = Some(index.writer_with_num_threads(threads, heap)?);
+        Ok(new)
+    }
+
+    fn writer(&mut self) -> &mut IndexWriter {
+        self.writer.as_mut().expect("a writer until dropped")
     }
 
     /// Deletes every record (and definition) of a corpus file.
     fn delete(&mut self, path: &str) {
-        self.writer
-            .delete_term(Term::from_field_text(self.fields.path, path));
+        let term = Term::from_field_text(self.fields.path, path);
+        self.writer().delete_term(term);
         self.replaced.insert(path.to_string());
     }
 
@@ -466,34 +532,44 @@ impl<'a> NewGeneration<'a> {
     fn add(&mut self, docs: Vec<Document>) -> Result<()> {
         for doc in docs {
             for record in self.fields.document(&doc) {
-                self.writer.add_document(record)?;
+                self.writer().add_document(record)?;
             }
             self.fresh.extend(doc.definitions);
         }
         Ok(())
     }
 
-    /// Commits, writes the manifest and expansions, and publishes the generation.
-    fn finish(
-        mut self,
-        index_dir: &Path,
+    /// Commits, and writes the expansions and the manifest: the generation is complete.
+    /// `base` is the generation it started from, if any.
+    fn commit(
+        &mut self,
+        base: Option<&Generation>,
         summary: &Summary,
         entries: &[Cow<FileEntry>],
     ) -> Result<()> {
-        self.writer.commit()?;
+        self.writer().commit()?;
         // After the commit: the writer's threads have analyzed every document by then.
-        self.write_expansions()?;
-        self.writer.wait_merging_threads()?;
-        manifest::write(&self.dir, summary, entries)?;
-        generation::publish(index_dir, &self.name)
+        self.write_expansions(base.filter(|_| self.based))?;
+        self.writer
+            .take()
+            .expect("a writer until committed")
+            .wait_merging_threads()?;
+        manifest::write(&self.dir, summary, entries)
+    }
+
+    /// Makes the committed generation live.
+    fn publish(mut self, index_dir: &Path) -> Result<()> {
+        generation::publish(index_dir, &self.name)?;
+        self.published = true;
+        Ok(())
     }
 
     /// Writes the definitions (the base's, less those of files re-indexed or removed, plus
     /// this run's) with their analyzed pairs, and the words (the base's and this run's). Files
     /// that would not change stay linked from the base: an edit that keeps a page's
     /// abbreviations and words (most edits) rewrites neither.
-    fn write_expansions(&mut self) -> Result<()> {
-        let (mut definitions, mut words) = match self.base {
+    fn write_expansions(&mut self, base: Option<&Generation>) -> Result<()> {
+        let (mut definitions, mut words) = match base {
             Some(base) => (base.definitions()?, base.words()?),
             None => Default::default(),
         };
@@ -504,7 +580,7 @@ impl<'a> NewGeneration<'a> {
             .partition(|d| self.replaced.contains(&d.path));
         removed.sort_by(by_place);
         self.fresh.sort_by(by_place);
-        if self.base.is_none() || removed != self.fresh {
+        if base.is_none() || removed != self.fresh {
             definitions = kept;
             definitions.append(&mut self.fresh);
             definitions.sort_by(by_place);
@@ -513,7 +589,7 @@ impl<'a> NewGeneration<'a> {
         }
         let seen = self.vocabulary.words();
         let new = seen.iter().any(|w| words.binary_search(w).is_err());
-        if self.base.is_none() || new {
+        if base.is_none() || new {
             words.extend(seen);
             words.sort_unstable();
             words.dedup();
@@ -521,11 +597,14 @@ impl<'a> NewGeneration<'a> {
         }
         Ok(())
     }
+}
 
-    /// Drops the unfinished generation.
-    fn abandon(self) {
-        drop(self.writer);
-        let _ = fs::remove_dir_all(&self.dir);
+impl Drop for NewGeneration {
+    fn drop(&mut self) {
+        if !self.published {
+            drop(self.writer.take());
+            let _ = fs::remove_dir_all(&self.dir);
+        }
     }
 }
 

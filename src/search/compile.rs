@@ -21,12 +21,13 @@
 use std::collections::BTreeSet;
 
 use tantivy::query::{
-    AllQuery, Bm25Weight, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur as TOccur,
-    PhraseQuery, Query, TermQuery,
+    AllQuery, Bm25Weight, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, EnableScoring,
+    Explanation as TantivyExplanation, Occur as TOccur, PhraseQuery, Query, Scorer, TermQuery,
+    Weight,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{Searcher, Term};
+use tantivy::{DocId, Score, Searcher, SegmentReader, Term};
 
 use super::query::{FieldName, Node, Occur};
 use crate::analysis;
@@ -61,9 +62,17 @@ pub struct Compiled {
     pub highlight: Vec<Vec<String>>,
 }
 
-/// Compiles a query tree against an opened index, restricted to `kind` if given.
-pub fn compile(s: &Searchable, tree: &Node, kind: Option<RecordKind>) -> Result<Compiled> {
+/// Compiles a query tree against an opened index, restricted to `kind` if given. With `explain`,
+/// every clause is labelled with what it stands for, for tantivy's explanations (labels do
+/// not change scores).
+pub fn compile(
+    s: &Searchable,
+    tree: &Node,
+    kind: Option<RecordKind>,
+    explain: bool,
+) -> Result<Compiled> {
     let mut compiler = Compiler {
+        explain,
         fields: s.fields,
         searcher: s.searcher(),
         stemmed: analysis::analyzer(),
@@ -87,10 +96,15 @@ pub fn compile(s: &Searchable, tree: &Node, kind: Option<RecordKind>) -> Result<
     }
     let compiled = one_of(compiled);
     let query: Box<dyn Query> = match kind {
-        Some(kind) => Box::new(BooleanQuery::new(vec![
-            (TOccur::Must, compiled),
-            (TOccur::Must, filter(s.fields.kind, kind.as_str())),
-        ])),
+        Some(kind) => {
+            let filter = compiler.label(filter(s.fields.kind, kind.as_str()), || {
+                format!("filter --kind {}", kind.as_str())
+            });
+            Box::new(BooleanQuery::new(vec![
+                (TOccur::Must, compiled),
+                (TOccur::Must, filter),
+            ]))
+        }
         None => compiled,
     };
     Ok(Compiled {
@@ -135,6 +149,8 @@ fn any_of(queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
 }
 
 struct Compiler<'a> {
+    /// Label every clause for explanations.
+    explain: bool,
     fields: Fields,
     searcher: &'a Searcher,
     stemmed: TextAnalyzer,
@@ -168,6 +184,27 @@ fn has_content_word(node: &Node) -> bool {
 }
 
 impl Compiler<'_> {
+    /// `query`, labelled for explanations when they were asked for.
+    fn label(&self, query: Box<dyn Query>, label: impl FnOnce() -> String) -> Box<dyn Query> {
+        if self.explain {
+            Box::new(Labeled {
+                query,
+                label: label(),
+            })
+        } else {
+            query
+        }
+    }
+
+    /// The name of a text field, for labels.
+    fn field_name(&self, field: Field) -> &'static str {
+        if field == self.fields.heading {
+            "heading"
+        } else {
+            "body"
+        }
+    }
+
     /// The text fields a clause searches, with their boosts.
     fn text_fields(&self, field: Option<FieldName>) -> Vec<(Field, f32)> {
         match field {
@@ -234,9 +271,15 @@ impl Compiler<'_> {
             self.highlight.insert(terms.clone());
         }
         let fields = self.text_fields(field);
+        let what = if terms.len() == 1 { "word" } else { "phrase" };
         let mut per_field: Alternatives = fields
             .iter()
-            .map(|&(f, boost)| boosted(terms_query(f, &terms, 0), boost))
+            .map(|&(f, boost)| {
+                let query = boosted(terms_query(f, &terms, 0), boost);
+                self.label(query, || {
+                    format!("{}: {what} \"{}\"", self.field_name(f), terms.join(" "))
+                })
+            })
             .collect();
         per_field.extend(self.expand(&terms, &fields, negated)?);
         Ok(Some(per_field))
@@ -259,7 +302,16 @@ impl Compiler<'_> {
                     (self.weight(field, terms)?, self.weight(field, alternative)?)
                 {
                     let scale = boost * weight * ours.unwrap_or(theirs) / theirs;
-                    out.push(boosted(terms_query(field, alternative, 0), scale));
+                    let query = boosted(terms_query(field, alternative, 0), scale);
+                    out.push(self.label(query, || {
+                        format!(
+                            "{}: \"{}\", an alternative of \"{}\" (×{weight}, scaled to its \
+                             weight: ×{scale:.3})",
+                            self.field_name(field),
+                            alternative.join(" "),
+                            terms.join(" ")
+                        )
+                    }));
                 }
             }
             if !negated {
@@ -321,11 +373,12 @@ impl Compiler<'_> {
             if !negated && f == self.fields.body {
                 self.highlight.extend(terms.iter().map(|t| vec![t.clone()]));
             }
-            per_field.extend(
-                terms
-                    .iter()
-                    .map(|t| boosted(terms_query(f, std::slice::from_ref(t), 0), boost)),
-            );
+            for term in &terms {
+                let query = boosted(terms_query(f, std::slice::from_ref(term), 0), boost);
+                per_field.push(self.label(query, || {
+                    format!("{}: \"{term}\", from {text}*", self.field_name(f))
+                }));
+            }
         }
         if per_field.is_empty() {
             per_field.push(Box::new(EmptyQuery));
@@ -348,29 +401,47 @@ impl Compiler<'_> {
                     position,
                 });
             }
-            return Ok(filter(self.fields.kind, text));
+            return Ok(self.label(filter(self.fields.kind, text), || {
+                format!("filter kind:{text}")
+            }));
         }
-        if !prefix {
-            return Ok(filter(self.fields.doc, text));
-        }
-        let ids = expand_prefix(self.searcher, self.fields.doc, text)?;
-        Ok(Box::new(ConstScoreQuery::new(
-            any_of(ids.iter().map(|id| filter(self.fields.doc, id)).collect()),
-            0.0,
-        )))
+        let query = if prefix {
+            let ids = expand_prefix(self.searcher, self.fields.doc, text)?;
+            Box::new(ConstScoreQuery::new(
+                any_of(ids.iter().map(|id| filter(self.fields.doc, id)).collect()),
+                0.0,
+            ))
+        } else {
+            filter(self.fields.doc, text)
+        };
+        let star = if prefix { "*" } else { "" };
+        Ok(self.label(query, || format!("filter doc:{text}{star}")))
     }
 
+    /// A group of clauses. A filter (`kind:`, `doc:`) restricts the records the rest of its
+    /// group matches: when the group has no other required clause, its optional clauses
+    /// become one required clause (at least one of them must match), so a filter never lets a
+    /// record in on its own. A group of filters alone matches every record they keep.
     fn group(&mut self, clauses: &[(Occur, Node)], negated: bool) -> Result<Option<Alternatives>> {
         let mut out: Vec<(TOccur, Box<dyn Query>)> = Vec::new();
+        let (mut filtered, mut required) = (false, false);
         for (occur, node) in clauses {
             let child_negated = negated ^ (*occur == Occur::MustNot);
             let Some(alternatives) = self.node(node, child_negated)? else {
                 continue;
             };
+            let filter = matches!(node, Node::Term { field: Some(f), .. } if f.is_filter());
             match occur {
-                Occur::Should => out.extend(alternatives.into_iter().map(|q| (TOccur::Should, q))),
-                Occur::Must => out.push((TOccur::Must, one_of(alternatives))),
                 Occur::MustNot => out.push((TOccur::MustNot, one_of(alternatives))),
+                _ if filter => {
+                    filtered = true;
+                    out.push((TOccur::Must, one_of(alternatives)));
+                }
+                Occur::Should => out.extend(alternatives.into_iter().map(|q| (TOccur::Should, q))),
+                Occur::Must => {
+                    required = true;
+                    out.push((TOccur::Must, one_of(alternatives)));
+                }
             }
         }
         if out.is_empty() {
@@ -378,6 +449,12 @@ impl Compiler<'_> {
         }
         if !negated {
             out.extend(self.proximity(clauses)?);
+        }
+        if filtered && !required && out.iter().any(|(o, _)| *o == TOccur::Should) {
+            let (optional, mut rest): (Vec<_>, Vec<_>) =
+                out.into_iter().partition(|(o, _)| *o == TOccur::Should);
+            rest.push((TOccur::Must, Box::new(BooleanQuery::new(optional))));
+            out = rest;
         }
         if out.iter().all(|(o, _)| *o == TOccur::MustNot) {
             out.push((TOccur::Must, Box::new(AllQuery)));
@@ -420,17 +497,24 @@ impl Compiler<'_> {
             }
             if (2..=MAX_PHRASE_WORDS).contains(&run.len()) {
                 for (field, boost) in self.text_fields(None) {
-                    boosts.push((
-                        TOccur::Should,
-                        boosted(terms_query(field, &run, 0), boost * PHRASE_BOOST),
-                    ));
-                    boosts.push((
-                        TOccur::Should,
-                        boosted(
-                            terms_query(field, &run, PROXIMITY_SLOP),
-                            boost * PROXIMITY_BOOST,
-                        ),
-                    ));
+                    let name = self.field_name(field);
+                    let words = run.join(" ");
+                    let phrase = boosted(terms_query(field, &run, 0), boost * PHRASE_BOOST);
+                    let phrase = self.label(phrase, || {
+                        format!("{name}: the words as a phrase \"{words}\" (×{PHRASE_BOOST})")
+                    });
+                    let near = boosted(
+                        terms_query(field, &run, PROXIMITY_SLOP),
+                        boost * PROXIMITY_BOOST,
+                    );
+                    let near = self.label(near, || {
+                        format!(
+                            "{name}: the words within {PROXIMITY_SLOP} positions \"{words}\" \
+                             (×{PROXIMITY_BOOST})"
+                        )
+                    });
+                    boosts.push((TOccur::Should, phrase));
+                    boosts.push((TOccur::Should, near));
                 }
             }
             run.clear();
@@ -495,6 +579,54 @@ fn expand_prefix(searcher: &Searcher, field: Field, prefix: &str) -> Result<BTre
         }
     }
     Ok(found)
+}
+
+/// A query whose explanation says what it stands for ([`Compiler::label`]): it scores exactly
+/// as the query it wraps (its scorer is that query's own).
+#[derive(Debug)]
+struct Labeled {
+    query: Box<dyn Query>,
+    label: String,
+}
+
+impl Clone for Labeled {
+    fn clone(&self) -> Self {
+        Labeled {
+            query: self.query.box_clone(),
+            label: self.label.clone(),
+        }
+    }
+}
+
+impl Query for Labeled {
+    fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        Ok(Box::new(LabeledWeight {
+            weight: self.query.weight(scoring)?,
+            label: self.label.clone(),
+        }))
+    }
+
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
+        self.query.query_terms(visitor);
+    }
+}
+
+struct LabeledWeight {
+    weight: Box<dyn Weight>,
+    label: String,
+}
+
+impl Weight for LabeledWeight {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        self.weight.scorer(reader, boost)
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<TantivyExplanation> {
+        let inner = self.weight.explain(reader, doc)?;
+        let mut labelled = TantivyExplanation::new_with_string(self.label.clone(), inner.value());
+        labelled.add_detail(inner);
+        Ok(labelled)
+    }
 }
 
 #[cfg(test)]

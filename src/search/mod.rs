@@ -17,17 +17,15 @@ pub mod correct;
 pub mod query;
 pub mod snippet;
 
-use std::path::Path;
-
 use serde::Serialize;
 use tantivy::TantivyDocument;
 use tantivy::collector::{Count, TopDocs};
-use tantivy::schema::{Field, Value};
+use tantivy::query::Query;
 
 use crate::analysis;
 use crate::error::Result;
-use crate::index::{Fields, Searchable};
-use crate::parse::{Citation, RecordKind, Reference, Reviewer};
+use crate::index::{Searchable, StoredRecord};
+use crate::parse::RecordKind;
 use correct::Limits;
 use query::Node;
 use snippet::Snippet;
@@ -52,6 +50,8 @@ pub struct SearchOptions {
     pub snippets: bool,
     /// Read the query as plain words, without query syntax ([`query::parse_plain`]).
     pub plain: bool,
+    /// Explain each hit's score ([`Hit::explanation`]).
+    pub explain: bool,
 }
 
 /// One ranked record.
@@ -61,34 +61,29 @@ pub struct Hit {
     pub rank: usize,
     /// Relevance score (BM25-based), rounded to 4 decimals.
     pub score: f64,
-    /// `doc#anchor`.
-    pub id: String,
-    /// Document id.
-    pub doc: String,
-    /// Document title.
-    pub doc_title: String,
-    /// Record kind.
-    pub kind: RecordKind,
-    /// Heading (or reference title, reviewer name).
-    pub heading: String,
-    /// Anchor within the document.
-    pub anchor: String,
-    /// File path, joined to the corpus folder as given.
-    pub path: String,
-    /// 1-based line where the record starts.
-    pub line: u64,
-    /// Headings above the record.
-    pub breadcrumbs: Vec<String>,
+    /// The record.
+    #[serde(flatten)]
+    pub record: StoredRecord,
     /// The best passage, plain text.
     pub snippet: String,
     /// Byte ranges `[start, end)` of matches in `snippet`.
     pub highlights: Vec<[usize; 2]>,
-    /// Parsed reference fields (reference hits).
+    /// Where the score comes from, when asked for ([`SearchOptions::explain`]).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reference: Option<Reference>,
-    /// Parsed reviewer fields (reviewer hits).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reviewer: Option<Reviewer>,
+    pub explanation: Option<Explanation>,
+}
+
+/// A score and its parts: tantivy's explanation of a hit, each clause labelled by the
+/// compiler with what it stands for (field, words, phrase or proximity boost, alternative).
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct Explanation {
+    /// The part's value.
+    pub value: f32,
+    /// What it is.
+    pub description: String,
+    /// What it is made of.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<Explanation>,
 }
 
 /// The answer to a query.
@@ -105,7 +100,9 @@ pub struct Results {
     /// The best ones, ranked.
     pub hits: Vec<Hit>,
 }
-/// Runs a query against an opened index (see the module docs for the steps).
+
+/// Runs a query against an opened index (see the module docs for the steps). A correction
+/// that finds nothing does not replace the query: the query runs as typed.
 pub fn search(s: &Searchable, query_text: &str, opts: &SearchOptions) -> Result<Results> {
     let parse = |text: &str| {
         if opts.plain {
@@ -114,24 +111,28 @@ pub fn search(s: &Searchable, query_text: &str, opts: &SearchOptions) -> Result<
             query::parse(text)
         }
     };
-    let tree = parse(query_text)?;
-    let fixes = correct::corrections(s, &tree, query_text, Limits::Correct)?;
-    let (tree, corrected_query) = if fixes.is_empty() {
-        (tree, None)
+    let typed = parse(query_text)?;
+    let fixes = correct::corrections(s, &typed, query_text, Limits::Correct)?;
+    let corrected = if fixes.is_empty() {
+        None
     } else {
-        let corrected = correct::apply(query_text, &fixes);
-        (parse(&corrected)?, Some(corrected))
+        let text = correct::apply(query_text, &fixes);
+        let results = run(s, &parse(&text)?, opts)?;
+        (!results.hits.is_empty()).then_some((text, results))
     };
-    let mut results = run(s, &tree, opts)?;
+    let (mut results, corrected_query) = match corrected {
+        Some((text, results)) => (results, Some(text)),
+        None => (run(s, &typed, opts)?, None),
+    };
     results.query = query_text.to_string();
     if results.hits.is_empty() {
-        let text = corrected_query.as_deref().unwrap_or(query_text);
-        let fixes = correct::corrections(s, &tree, text, Limits::Suggest)?;
+        let fixes = correct::corrections(s, &typed, query_text, Limits::Suggest)?;
         if !fixes.is_empty() {
-            let suggestion = correct::apply(text, &fixes);
+            let suggestion = correct::apply(query_text, &fixes);
             let counting = SearchOptions {
                 limit: 1,
                 snippets: false,
+                explain: false,
                 ..opts.clone()
             };
             if run(s, &parse(&suggestion)?, &counting)?.total_hits > 0 {
@@ -145,7 +146,7 @@ pub fn search(s: &Searchable, query_text: &str, opts: &SearchOptions) -> Result<
 
 /// Compiles and runs a parsed query (no corrections): collect, then snippets.
 fn run(s: &Searchable, tree: &Node, opts: &SearchOptions) -> Result<Results> {
-    let compiled = compile::compile(s, tree, opts.kind)?;
+    let compiled = compile::compile(s, tree, opts.kind, opts.explain)?;
     let searcher = s.searcher();
     let collector = (
         TopDocs::with_limit(opts.limit.max(1) + TIE_MARGIN).order_by_score(),
@@ -162,35 +163,47 @@ fn run(s: &Searchable, tree: &Node, opts: &SearchOptions) -> Result<Results> {
         .filter(|(score, _)| cut.is_none_or(|c| *score >= c))
     {
         let doc: TantivyDocument = searcher.doc(address)?;
-        hits.push(hit(&s.fields, &doc, score, &opts.corpus));
+        let (record, body) = s.fields.record(&doc, &opts.corpus);
+        let hit = Hit {
+            rank: 0,
+            score: f64::from(score),
+            record,
+            snippet: String::new(),
+            highlights: Vec::new(),
+            explanation: None,
+        };
+        hits.push((hit, body, address));
     }
-    hits.sort_by(|(a, _), (b, _)| {
+    hits.sort_by(|(a, ..), (b, ..)| {
         b.score
             .total_cmp(&a.score)
-            .then_with(|| a.doc.cmp(&b.doc))
-            .then(a.line.cmp(&b.line))
+            .then_with(|| a.record.doc.cmp(&b.record.doc))
+            .then(a.record.line.cmp(&b.record.line))
     });
     hits.truncate(opts.limit);
     let mut analyzer = analysis::analyzer();
-    let hits = hits
-        .into_iter()
-        .enumerate()
-        .map(|(i, (mut h, body))| {
-            h.rank = i + 1;
-            h.score = (h.score * 1e4).round() / 1e4;
-            if opts.snippets {
-                let budget = if h.kind == RecordKind::Section {
-                    SNIPPET_CHARS
-                } else {
-                    CITATION_CHARS
-                };
-                let Snippet { text, highlights } =
-                    snippet::snippet(&body, &mut analyzer, &compiled.highlight, budget);
-                (h.snippet, h.highlights) = (text, highlights);
-            }
-            h
-        })
-        .collect();
+    let mut shown = Vec::with_capacity(hits.len());
+    for (i, (mut h, body, address)) in hits.into_iter().enumerate() {
+        h.rank = i + 1;
+        h.score = (h.score * 1e4).round() / 1e4;
+        if opts.snippets {
+            let budget = if h.record.kind == RecordKind::Section {
+                SNIPPET_CHARS
+            } else {
+                CITATION_CHARS
+            };
+            let Snippet { text, highlights } =
+                snippet::snippet(&body, &mut analyzer, &compiled.highlight, budget);
+            (h.snippet, h.highlights) = (text, highlights);
+        }
+        if opts.explain {
+            let explained = compiled.query.explain(searcher, address)?;
+            let value = serde_json::to_value(&explained).expect("explanations serialize");
+            h.explanation = Some(serde_json::from_value(value).expect("explanations read back"));
+        }
+        shown.push(h);
+    }
+    let hits = shown;
     Ok(Results {
         query: String::new(),
         corrected_query: None,
@@ -198,52 +211,4 @@ fn run(s: &Searchable, tree: &Node, opts: &SearchOptions) -> Result<Results> {
         total_hits,
         hits,
     })
-}
-
-/// A hit from a stored record (no snippet yet), and the record's body.
-fn hit(f: &Fields, doc: &TantivyDocument, score: f32, corpus: &Path) -> (Hit, String) {
-    let text = |field: Field| {
-        doc.get_first(field)
-            .and_then(|v| v.as_str())
-            .unwrap_or("")
-            .to_string()
-    };
-    let kind = match text(f.kind).as_str() {
-        "reference" => RecordKind::Reference,
-        "reviewer" => RecordKind::Reviewer,
-        _ => RecordKind::Section,
-    };
-    let citation: Option<Citation> = doc
-        .get_first(f.citation)
-        .and_then(|v| v.as_str())
-        .and_then(|json| serde_json::from_str(json).ok());
-    let heading = citation
-        .as_ref()
-        .map_or_else(|| text(f.heading), |c| c.label().to_string());
-    let (reference, reviewer) = match citation {
-        Some(Citation::Reference(r)) => (Some(r), None),
-        Some(Citation::Reviewer(r)) => (None, Some(r)),
-        None => (None, None),
-    };
-    let hit = Hit {
-        rank: 0,
-        score: f64::from(score),
-        id: text(f.id),
-        doc: text(f.doc),
-        doc_title: text(f.title),
-        kind,
-        heading,
-        anchor: text(f.anchor),
-        path: corpus.join(text(f.path)).to_string_lossy().into_owned(),
-        line: doc.get_first(f.line).and_then(|v| v.as_u64()).unwrap_or(0),
-        breadcrumbs: doc
-            .get_all(f.breadcrumbs)
-            .filter_map(|v| v.as_str().map(str::to_string))
-            .collect(),
-        snippet: String::new(),
-        highlights: Vec::new(),
-        reference,
-        reviewer,
-    };
-    (hit, text(f.body))
 }
