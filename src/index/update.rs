@@ -254,9 +254,8 @@ pub fn update(
     // Removed by its drop unless published: a failed or stopped run leaves no litter.
     let mut new: Option<NewGeneration> = None;
     let to_read = plan.to_read();
-    let based = base.is_some();
     if full.is_some() {
-        NewGeneration::open(&mut new, index_dir, based, to_read)?;
+        NewGeneration::open(&mut new, index_dir, base.as_ref(), to_read)?;
     }
     let of_bytes = plan
         .steps
@@ -298,7 +297,7 @@ pub fn update(
                     }));
                 }
                 (Some(now), indexed) => {
-                    let new = NewGeneration::open(&mut new, index_dir, based, to_read)?;
+                    let new = NewGeneration::open(&mut new, index_dir, base.as_ref(), to_read)?;
                     if indexed.is_some() {
                         counts.changed += 1;
                         new.delete(&file.path);
@@ -337,7 +336,7 @@ pub fn update(
     }
     for gone in plan.gone.iter().filter(|e| e.documents > 0) {
         counts.removed += 1;
-        NewGeneration::open(&mut new, index_dir, based, to_read)?.delete(&gone.file.path);
+        NewGeneration::open(&mut new, index_dir, base.as_ref(), to_read)?.delete(&gone.file.path);
     }
     for skip in &skipped {
         stop_if(on(Event::Skipped(skip)))?;
@@ -443,14 +442,12 @@ fn totals(entries: &[Cow<FileEntry>], skipped: Vec<Skipped>) -> Summary {
     }
 }
 
-/// A generation being written: from the live generation's files (hard links) when `based`,
-/// else from scratch. [`NewGeneration::commit`] completes it, [`NewGeneration::publish`] makes it
+/// A generation being written: from the live generation's files (hard links) when there is
+/// one to build on, else from scratch. [`NewGeneration::commit`] completes it, [`NewGeneration::publish`] makes it
 /// live; dropped before that (an error, Ctrl-C), it removes its folder.
 struct NewGeneration {
     name: String,
     dir: std::path::PathBuf,
-    /// Whether it started from the live generation's files.
-    based: bool,
     fields: Fields,
     /// Taken when the generation is dropped, so the writer stops before its folder goes.
     writer: Option<IndexWriter>,
@@ -464,27 +461,25 @@ struct NewGeneration {
 }
 
 impl NewGeneration {
-    /// The generation being written, started on first use (from the live generation when
-    /// `based`).
+    /// The generation being written, started on first use (from `base`'s files, if given).
     fn open<'n>(
         new: &'n mut Option<NewGeneration>,
         index_dir: &Path,
-        based: bool,
+        base: Option<&Generation>,
         changes: usize,
     ) -> Result<&'n mut NewGeneration> {
         if new.is_none() {
-            *new = Some(NewGeneration::start(index_dir, based, changes)?);
+            *new = Some(NewGeneration::start(index_dir, base, changes)?);
         }
         Ok(new.as_mut().expect("started"))
     }
 
     /// Creates the folder and a writer sized for about `changes` files to index.
-    fn start(index_dir: &Path, based: bool, changes: usize) -> Result<Self> {
+    fn start(index_dir: &Path, base: Option<&Generation>, changes: usize) -> Result<Self> {
         let (name, dir) = generation::create(index_dir)?;
         let mut new = NewGeneration {
             name,
             dir,
-            based,
             fields: Fields::from_schema(&Fields::schema()).expect("our schema"),
             writer: None,
             vocabulary: Vocabulary::default(),
@@ -492,13 +487,12 @@ impl NewGeneration {
             replaced: HashSet::default(),
             published: false,
         };
-        let index = if based {
-            let live = generation::live_name(index_dir)?
-                .ok_or_else(|| generation::corrupt(index_dir, "no live generation"))?;
-            generation::link_from(&Generation::open(index_dir, &live)?, &new.dir)?;
-            Index::open_in_dir(&new.dir)?
-        } else {
-            Index::create_in_dir(&new.dir, Fields::schema())?
+        let index = match base {
+            Some(base) => {
+                generation::link_from(base, &new.dir)?;
+                Index::open_in_dir(&new.dir)?
+            }
+            None => Index::create_in_dir(&new.dir, Fields::schema())?,
         };
         analysis::register_collecting(&index, &new.vocabulary);
         new.fields = Fields::from_schema(&index.schema())
@@ -549,7 +543,7 @@ impl NewGeneration {
     ) -> Result<()> {
         self.writer().commit()?;
         // After the commit: the writer's threads have analyzed every document by then.
-        self.write_expansions(base.filter(|_| self.based))?;
+        self.write_expansions(base)?;
         self.writer
             .take()
             .expect("a writer until committed")
