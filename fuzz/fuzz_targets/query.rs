@@ -25,7 +25,10 @@ fn searchable() -> &'static (tempfile::TempDir, Searchable) {
         std::fs::write(corpus.join("page.txt"), PAGE).unwrap();
         std::fs::write(corpus.join("synonyms.txt"), SYNONYMS).unwrap();
         let index_dir = dir.path().join("index");
-        index::update(&corpus, &index_dir, Mode::Full, &mut |_| {}).unwrap();
+        index::update(&corpus, &index_dir, Mode::Full, &mut |_| {
+            std::ops::ControlFlow::Continue(())
+        })
+        .unwrap();
         let s = Searchable::open(&index_dir, &corpus).unwrap();
         (dir, s)
     })
