@@ -4,7 +4,8 @@
 //! Rules: the folder is walked recursively; files whose extension names a
 //! [`Format`] are documents. Hidden files and folders (name starting with `.`) and editor
 //! leftovers (`*~`, `*.swp`, `*.swo`, `#*#`) are ignored, and so is the synonyms file
-//! (`synonyms.txt` at the root, [`crate::expand::synonyms`]). Symbolic links are not followed, so
+//! (`synonyms.txt` at the root, [`crate::expand::synonyms`]), and so is a folder holding a
+//! medsearch index (an index kept inside its corpus). Symbolic links are not followed, so
 //! nothing outside the corpus folder is read through one. A document that cannot be read, is not
 //! UTF-8, or holds no text is skipped with a reason; the others are indexed. In a JSONL file,
 //! bad lines are skipped one by one.
@@ -16,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::expand::synonyms;
+use crate::index::generation;
 use crate::parse::{self, Document, Format};
 
 /// Where the corpus is when no location is given (relative to the working folder).
@@ -117,7 +119,11 @@ fn list_folder(root: &Path, dir: &str) -> Listing {
             format!("{dir}/{name}")
         };
         match entry.file_type() {
-            Ok(kind) if kind.is_dir() => listing.folders.push(path),
+            Ok(kind) if kind.is_dir() => {
+                if !generation::holds_an_index(&root.join(&path)) {
+                    listing.folders.push(path);
+                }
+            }
             Ok(kind) if kind.is_file() && Format::of(Path::new(&path)).is_some() => {
                 match entry.metadata() {
                     Ok(meta) => listing.files.push(CorpusFile {

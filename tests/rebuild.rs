@@ -216,6 +216,27 @@ fn a_file_never_readable_is_skipped_every_run_without_staleness() {
 }
 
 #[test]
+fn an_index_kept_inside_its_corpus_is_not_indexed() {
+    let env = Env::empty();
+    env.write("a.txt", page("Alpha", "liver"));
+    let args = ["--index", "corpus/search-index"];
+    let run = |cmd: &str| {
+        let mut all = vec![cmd];
+        all.extend(args);
+        env.run(&all)
+    };
+    assert_eq!(run("index").counts(), [1, 0, 0, 0]);
+    // The index's own files (its word list is a .txt file) are neither new documents nor
+    // changes that make the index stale.
+    assert_eq!(run("index").counts(), [0, 0, 0, 1]);
+    let status = run("status");
+    assert_eq!(status.code, 0, "{status:?}");
+    let search = env.run(&["search", "liver", "--index", "corpus/search-index"]);
+    assert_eq!(search.code, 0, "{search:?}");
+    assert_eq!(search.stderr, "");
+}
+
+#[test]
 fn status_text_and_json() {
     let env = Env::material();
     env.run(&["status"])

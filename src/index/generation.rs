@@ -69,6 +69,12 @@ pub fn exists(index_dir: &Path) -> bool {
     index_dir.join(CURRENT).is_file()
 }
 
+/// Whether `dir` holds a medsearch index (built or being built) and nothing else: an index
+/// kept inside its corpus folder is not part of the corpus.
+pub fn holds_an_index(dir: &Path) -> bool {
+    (dir.join(CURRENT).is_file() || dir.join(LOCK).is_file()) && is_ours_or_empty(dir)
+}
+
 /// Whether `dir` may hold a medsearch index: it is missing, empty, or holds only what
 /// medsearch writes there (`CURRENT`, `.lock`, `gen-*` folders, temporary files) and hidden
 /// files (the repository's `index/.gitignore`).
