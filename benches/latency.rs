@@ -3,10 +3,12 @@
 //! snippets, as `medsearch search --plain` does), and report percentiles.
 //!
 //! ```sh
-//! cargo bench --bench latency -- CORPUS_DIR INDEX_DIR QUERIES_FILE [ROUNDS]
+//! cargo bench --bench latency -- CORPUS_DIR INDEX_DIR QUERIES_FILE [ROUNDS] [FEEDBACK]
 //! ```
 //! Prints one JSON object: `{"queries", "rounds", "p50_ms", "p99_ms", "mean_ms", "max_ms"}`.
 //! Each round runs every query once; the first round is a warm-up and is not counted.
+//! FEEDBACK is `auto` (the default, as the CLI runs), `on` or `off`: query feedback roughly
+//! doubles the work of a long query, so its cost is measured apart.
 //!
 //! Correctness: before timing, every query also runs through the `medsearch` binary
 //! (`search --plain --json`), and the in-process hits (ids, ranks, scores, snippets) must be
@@ -18,7 +20,7 @@ use std::time::Instant;
 
 use medsearch::eval;
 use medsearch::index::Searchable;
-use medsearch::search::{self, Results, SearchOptions};
+use medsearch::search::{self, Feedback, Results, SearchOptions};
 
 fn main() {
     let args: Vec<String> = std::env::args()
@@ -34,22 +36,27 @@ fn main() {
     let rounds: usize = rest
         .first()
         .map_or(5, |r| r.parse().expect("ROUNDS is a number"));
+    let feedback = match rest.get(1).map(String::as_str) {
+        None | Some("auto") => Feedback::Auto,
+        Some("on") => Feedback::On,
+        Some("off") => Feedback::Off,
+        Some(other) => panic!("FEEDBACK is auto, on or off, not {other}"),
+    };
     let (corpus, index_dir) = (PathBuf::from(corpus), PathBuf::from(index_dir));
     let searchable = Searchable::open(&index_dir, &corpus).expect("open index");
     let queries = eval::read_queries(&PathBuf::from(queries)).expect("read queries");
     let opts = SearchOptions {
         limit: 10,
-        kind: None,
         corpus: corpus.clone(),
-        snippets: true,
         plain: true,
-        explain: false,
+        feedback,
+        ..SearchOptions::default()
     };
     let expected: Vec<String> = queries
         .iter()
         .map(|q| {
             let ours = fingerprint(&search::search(&searchable, &q.text, &opts).expect("search"));
-            let cli = cli_fingerprint(&corpus, &index_dir, &q.text);
+            let cli = cli_fingerprint(&corpus, &index_dir, &q.text, feedback);
             assert_eq!(ours, cli, "in-process and CLI hits differ for {:?}", q.text);
             ours
         })
@@ -100,9 +107,23 @@ fn fingerprint_json(value: &serde_json::Value) -> String {
 }
 
 /// The same fingerprint from the `medsearch` binary.
-fn cli_fingerprint(corpus: &Path, index_dir: &Path, query: &str) -> String {
+fn cli_fingerprint(corpus: &Path, index_dir: &Path, query: &str, feedback: Feedback) -> String {
+    let feedback = match feedback {
+        Feedback::Auto => "auto",
+        Feedback::On => "on",
+        Feedback::Off => "off",
+    };
     let out = Command::new(env!("CARGO_BIN_EXE_medsearch"))
-        .args(["search", "--plain", "--json", "--limit", "10", "--corpus"])
+        .args([
+            "search",
+            "--plain",
+            "--json",
+            "--limit",
+            "10",
+            "--feedback",
+            feedback,
+        ])
+        .arg("--corpus")
         .arg(corpus)
         .arg("--index")
         .arg(index_dir)

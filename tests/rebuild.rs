@@ -327,11 +327,8 @@ fn a_search_opened_before_a_rebuild_keeps_its_whole_snapshot() {
     // Only now does the search read what it reads lazily, all from its own generation.
     let opts = SearchOptions {
         limit: 5,
-        kind: None,
         corpus: corpus.clone(),
-        snippets: true,
-        plain: false,
-        explain: false,
+        ..SearchOptions::default()
     };
     let typo = search::search(&searchable, "radiofrequncy", &opts).unwrap();
     assert_eq!(typo.corrected_query.as_deref(), Some("radiofrequency"));

@@ -6,6 +6,7 @@ mod eval;
 mod hostile;
 mod matching;
 mod parse;
+mod ranking;
 mod rebuild;
 mod truth;
 mod util;

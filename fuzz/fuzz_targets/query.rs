@@ -42,11 +42,8 @@ fuzz_target!(|data: &[u8]| {
     for plain in [false, true] {
         let opts = SearchOptions {
             limit: 5,
-            kind: None,
-            corpus: "corpus".into(),
-            snippets: true,
             plain,
-            explain: false,
+            ..SearchOptions::default()
         };
         match search::search(s, text, &opts) {
             Ok(results) => {

@@ -86,7 +86,7 @@ pub fn terms(text: &str) -> Vec<String> {
 }
 
 /// Common English function words, matched on the lowercased, unstemmed word.
-const STOP_WORDS: &[&str] = &[
+pub const STOP_WORDS: &[&str] = &[
     "a", "about", "an", "and", "are", "as", "at", "be", "been", "but", "by", "can", "do", "does",
     "for", "from", "had", "has", "have", "how", "i", "if", "in", "into", "is", "it", "its", "may",
     "me", "my", "no", "not", "of", "on", "or", "our", "so", "such", "than", "that", "the", "their",

@@ -5,8 +5,9 @@
 //! text but stays inside its offsets (`It’s` → `It`, covering all four characters); `n't` keeps
 //! the word whole without the apostrophe (`can't` → `cant`); any other apostrophe is removed
 //! (`O'Brien` → `OBrien`). A word with periods between letters (`www.example.org`, `e.g.`) is
-//! split at them; numbers such as `2.2024` stay whole. Lowercasing, folding and stemming are
-//! the filters' job (see [`super::analyzer`]).
+//! split at them; numbers such as `2.2024` stay whole. A semicolon always splits: UAX #29 keeps
+//! `2019;175` (a year and a volume in a reference) as one number, English never means it so.
+//! Lowercasing, folding and stemming are the filters' job (see [`super::analyzer`]).
 
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 use unicode_segmentation::{UWordBoundIndices, UnicodeSegmentation};
@@ -46,13 +47,18 @@ impl TokenStream for WordTokenStream<'_> {
                     None => return false,
                 },
             };
-            // `www.example.org` splits at its periods; a number such as `2.2024` does not.
-            let piece = match word.find('.') {
-                Some(dot) if word.chars().any(char::is_alphabetic) => {
-                    self.pending = Some((start + dot + 1, &word[dot + 1..]));
-                    &word[..dot]
+            // `www.example.org` splits at its periods, a number such as `2.2024` does not;
+            // `2019;175` splits at its semicolon.
+            let cut = match word.find('.') {
+                Some(dot) if word.chars().any(char::is_alphabetic) => Some(dot),
+                _ => word.find(';'),
+            };
+            let piece = match cut {
+                Some(at) => {
+                    self.pending = Some((start + at + 1, &word[at + 1..]));
+                    &word[..at]
                 }
-                _ => word,
+                None => word,
             };
             if normalize(piece, &mut self.token.text) {
                 self.token.offset_from = start;
@@ -149,6 +155,18 @@ mod tests {
             .map(|t| t.0)
             .collect();
         assert_eq!(texts, ["see", "www", "cancer", "ca", "e", "g", "3.5", "mg"]);
+    }
+
+    #[test]
+    fn a_semicolon_splits_a_citations_year_from_its_volume() {
+        let t = tokens("Oncology. 2021;19(4):112-120; 1,000");
+        let texts: Vec<&str> = t.iter().map(|t| t.0.as_str()).collect();
+        assert_eq!(
+            texts,
+            ["Oncology", "2021", "19", "4", "112", "120", "1,000"]
+        );
+        assert_eq!((t[1].2, t[1].3), (10, 14));
+        assert_eq!((t[2].2, t[2].3), (15, 17));
     }
 
     #[test]

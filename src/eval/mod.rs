@@ -21,7 +21,7 @@ use serde::Serialize;
 
 use crate::error::Result;
 use crate::index::Searchable;
-use crate::search::{self, Hit, SearchOptions};
+use crate::search::{self, Feedback, Hit, Ranking, SearchOptions};
 pub use formats::{Qrels, Query, RankedIds, read_qrels, read_queries, write_run};
 pub use metrics::Metrics;
 
@@ -34,6 +34,10 @@ pub struct EvalOptions {
     pub depth: usize,
     /// Read queries as plain words, without query syntax.
     pub plain: bool,
+    /// The ranking's weights.
+    pub ranking: Ranking,
+    /// When query feedback applies.
+    pub feedback: Feedback,
 }
 
 /// One query's outcome.
@@ -92,11 +96,12 @@ pub fn evaluate(
     let no_judgments = BTreeMap::new();
     let search_opts = SearchOptions {
         limit: opts.depth,
-        kind: None,
         corpus: Default::default(),
         snippets: false,
         plain: opts.plain,
-        explain: false,
+        ranking: opts.ranking,
+        feedback: opts.feedback,
+        ..SearchOptions::default()
     };
     let mut per_query = Vec::with_capacity(queries.len());
     let mut runs = Vec::with_capacity(queries.len());

@@ -10,10 +10,11 @@
 //! search pipeline: `crate::search::correct`.)
 //!
 //! [`Expansions`] maps the terms of a word or phrase (after analysis, so `Chemo` and `chemo`
-//! are one key, and so are `tumour` and `tumor`) to its alternatives, each with a weight below
-//! 1: the search adds an alternative as an optional clause whose score is scaled so that a
-//! record matching only the alternative scores that weight times what the same match of the
-//! query's own words would (see `search`); literal matches rank first.
+//! are one key, and so are `tumour` and `tumor`) to its alternatives, each of a kind
+//! ([`Alternative`]): the search adds an alternative as an optional clause whose score is scaled
+//! so that a record matching only the alternative scores the kind's weight (below 1, see
+//! `search::ranking`) times what the same match of the query's own words would; literal
+//! matches rank first.
 
 pub mod synonyms;
 
@@ -22,10 +23,15 @@ use rustc_hash::FxHashMap as HashMap;
 use crate::analysis;
 use crate::parse::Definition;
 
-/// How much a match of a synonym counts, relative to a match of the word itself.
-pub const SYNONYM_WEIGHT: f32 = 0.6;
-/// How much a match of an abbreviation's other form counts.
-pub const ABBREVIATION_WEIGHT: f32 = 0.8;
+/// What an alternative is to the words it stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Alternative {
+    /// From the synonyms file.
+    Synonym,
+    /// The other form of an abbreviation defined in the corpus (counts before a synonym when
+    /// it is both).
+    Abbreviation,
+}
 
 /// The analyzed short and long form of an abbreviation.
 pub type TermPair = (Vec<String>, Vec<String>);
@@ -60,7 +66,7 @@ fn terms(analyzer: &mut tantivy::tokenizer::TextAnalyzer, text: &str) -> Vec<Str
 /// Term sequences and their alternatives; see the module docs.
 #[derive(Debug, Clone, Default)]
 pub struct Expansions {
-    alternatives: HashMap<Vec<String>, Vec<(Vec<String>, f32)>>,
+    alternatives: HashMap<Vec<String>, Vec<(Vec<String>, Alternative)>>,
     longest: usize,
 }
 
@@ -69,8 +75,8 @@ impl Expansions {
     pub fn new(abbreviations: &[TermPair]) -> Expansions {
         let mut out = Expansions::default();
         for (short, long) in abbreviations {
-            out.add(short, long, ABBREVIATION_WEIGHT);
-            out.add(long, short, ABBREVIATION_WEIGHT);
+            out.add(short, long, Alternative::Abbreviation);
+            out.add(long, short, Alternative::Abbreviation);
         }
         out
     }
@@ -82,26 +88,26 @@ impl Expansions {
             let entries: Vec<Vec<String>> = group.iter().map(|e| terms(&mut analyzer, e)).collect();
             for a in &entries {
                 for b in &entries {
-                    self.add(a, b, SYNONYM_WEIGHT);
+                    self.add(a, b, Alternative::Synonym);
                 }
             }
         }
     }
 
-    fn add(&mut self, from: &[String], to: &[String], weight: f32) {
+    fn add(&mut self, from: &[String], to: &[String], kind: Alternative) {
         if from.is_empty() || to.is_empty() || from == to {
             return;
         }
         let list = self.alternatives.entry(from.to_vec()).or_default();
         match list.iter_mut().find(|(t, _)| t == to) {
-            Some((_, w)) => *w = w.max(weight),
-            None => list.push((to.to_vec(), weight)),
+            Some((_, k)) => *k = (*k).max(kind),
+            None => list.push((to.to_vec(), kind)),
         }
         self.longest = self.longest.max(from.len());
     }
 
-    /// The alternatives of a term sequence, with their weights.
-    pub fn of(&self, terms: &[String]) -> &[(Vec<String>, f32)] {
+    /// The alternatives of a term sequence, with their kinds.
+    pub fn of(&self, terms: &[String]) -> &[(Vec<String>, Alternative)] {
         self.alternatives.get(terms).map_or(&[], Vec::as_slice)
     }
 
@@ -140,19 +146,22 @@ mod tests {
         e.add_synonyms(&synonyms);
         assert_eq!(
             e.of(&seq(&["chemo"])),
-            [(seq(&["chemotherapi"]), SYNONYM_WEIGHT)]
+            [(seq(&["chemotherapi"]), Alternative::Synonym)]
         );
         assert_eq!(
             e.of(&seq(&["chemotherapi"])),
-            [(seq(&["chemo"]), SYNONYM_WEIGHT)]
+            [(seq(&["chemo"]), Alternative::Synonym)]
         );
         assert_eq!(
             e.of(&seq(&["tace"])),
-            [(seq(&["transarteri", "chemoembol"]), ABBREVIATION_WEIGHT)]
+            [(
+                seq(&["transarteri", "chemoembol"]),
+                Alternative::Abbreviation
+            )]
         );
         assert_eq!(
             e.of(&seq(&["transarteri", "chemoembol"])),
-            [(seq(&["tace"]), ABBREVIATION_WEIGHT)]
+            [(seq(&["tace"]), Alternative::Abbreviation)]
         );
         assert!(e.of(&seq(&["it"])).is_empty());
         assert_eq!(e.longest(), 2);

@@ -9,12 +9,12 @@ use std::path::Path;
 
 use serde::Serialize;
 use tantivy::schema::{
-    Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
-    Value,
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
+    TextOptions, Value,
 };
 use tantivy::{TantivyDocument, doc};
 
-use crate::analysis::ANALYZER;
+use crate::analysis::{self, ANALYZER};
 use crate::parse::{Citation, Document, RecordKind, Reference, Reviewer};
 
 /// A record as the index stores it, for people: what a search hit describes, what `show`
@@ -73,7 +73,20 @@ pub struct Fields {
     pub breadcrumbs: Field,
     /// Parsed reference or reviewer fields as JSON (stored only).
     pub citation: Field,
+    /// What identifies a reference or reviewer, not what it is about: authors, organisation,
+    /// journal and year; a reviewer's name and credentials (analyzed, not stored). Tells a query
+    /// about citations from a topical one (see `search::ranking`).
+    pub cite: Field,
+    /// The record's kind as a number ([`RecordKind::code`]), a fast field: the kind prior
+    /// reads it for every record it scores.
+    pub kind_code: Field,
+    /// A reference's title or a reviewer's name, analyzed, as one raw term (its words joined
+    /// by spaces; not stored): tells a query that is a whole title.
+    pub title_key: Field,
 }
+
+/// The name of the kind-code fast field.
+pub const KIND_CODE: &str = "kind_code";
 
 impl Fields {
     /// The schema of a medsearch index.
@@ -95,6 +108,16 @@ impl Fields {
         b.add_text_field("body", text);
         b.add_text_field("breadcrumbs", STORED);
         b.add_text_field("citation", STORED);
+        b.add_text_field(
+            "cite",
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(ANALYZER)
+                    .set_index_option(IndexRecordOption::WithFreqs),
+            ),
+        );
+        b.add_u64_field(KIND_CODE, FAST);
+        b.add_text_field("title_key", STRING);
         b.build()
     }
 
@@ -117,6 +140,9 @@ impl Fields {
             body: f("body")?,
             breadcrumbs: f("breadcrumbs")?,
             citation: f("citation")?,
+            cite: f("cite")?,
+            kind_code: f(KIND_CODE)?,
+            title_key: f("title_key")?,
         })
     }
 
@@ -177,6 +203,7 @@ impl Fields {
                     self.id => format!("{}#{}", doc.id, r.anchor),
                     self.doc => doc.id.clone(),
                     self.kind => r.kind.as_str(),
+                    self.kind_code => r.kind.code(),
                     self.anchor => r.anchor.clone(),
                     self.path => doc.path.clone(),
                     self.line => r.line as u64,
@@ -196,6 +223,8 @@ impl Fields {
                         self.citation,
                         serde_json::to_string(c).expect("citations serialize"),
                     );
+                    d.add_text(self.cite, c.identity());
+                    d.add_text(self.title_key, analysis::terms(c.label()).join(" "));
                 }
                 d
             })

@@ -48,6 +48,11 @@ impl RecordKind {
         RecordKind::Reviewer,
     ];
 
+    /// The kind's number in the index's fast field (its place in [`RecordKind::ALL`]).
+    pub fn code(self) -> u64 {
+        self as u64
+    }
+
     /// The kind's name as stored in the index and shown to users.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -65,6 +65,24 @@ impl Citation {
         }
     }
 
+    /// What identifies the item rather than what it is about: a reference's authors,
+    /// organisation, source and year; a reviewer's name and credentials.
+    pub fn identity(&self) -> String {
+        match self {
+            Citation::Reviewer(r) => format!("{} {}", r.name, r.credentials.join(" ")),
+            Citation::Reference(r) => [
+                r.authors.clone(),
+                r.organization.clone(),
+                r.source.clone(),
+                r.year.map(|y| y.to_string()),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" "),
+        }
+    }
+
     /// A short label for the item: the reviewer's name or the reference's title.
     pub fn label(&self) -> &str {
         match self {

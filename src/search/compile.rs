@@ -1,51 +1,46 @@
-//! The query compiler: a syntax tree ([`super::query`]) → one tantivy query, and the term
-//! sequences to highlight.
+//! The query compiler: a syntax tree ([`super::query`]) → a tantivy query for each of the two
+//! stages ([`Compiled`]: the same records, scored fast or scored well), and the term sequences
+//! to highlight. The weights are [`Ranking`]'s (see its docs for the scoring model). In the
+//! first stage every word is a sum of per-field BM25, without phrase boosts or the kind prior;
+//! in the ranking:
 //!
-//! - a word searches the heading (weighted ×[`HEADING_BOOST`]) and the body with BM25; a word
-//!   that analyzes to several terms (`liver-directed`) is a phrase; a stop word is not searched
-//!   on its own when the query has other words (it still counts in phrases and phrase boosts),
-//!   and weighs ×[`STOP_WORD_WEIGHT`] in a query of stop words only;
-//! - two to [`MAX_PHRASE_WORDS`] words side by side also add the whole run as an exact phrase
-//!   (×[`PHRASE_BOOST`]) and as a sloppy phrase within [`PROXIMITY_SLOP`] positions
-//!   (×[`PROXIMITY_BOOST`]), so records where the words stand together rank above records that
-//!   merely contain them;
+//! - a word without a field is scored with BM25F over heading and body ([`Bm25f`]); with
+//!   `heading:` or `body:`, with that field's BM25; a word that analyzes to several terms
+//!   (`liver-directed`) is a phrase, as is a quoted phrase, scored per field; a stop word is
+//!   not searched on its own when the query has other words (it still counts in phrases and
+//!   phrase boosts), and weighs ×[`Ranking::stop_word_weight`] in a query of stop words only;
+//! - two to [`MAX_PHRASE_WORDS`] plain words side by side also add the whole run as an exact
+//!   phrase (and, if [`Ranking::proximity_boost`] is not 0, as a sloppy phrase within
+//!   [`PROXIMITY_SLOP`] positions), per field, so records where the words stand together rank
+//!   above records that merely contain them;
 //! - `word*` expands over the index's terms (at most [`MAX_PREFIX_TERMS`] per field);
 //! - a word or phrase with synonyms or an abbreviation's other form ([`crate::expand`]; for a
 //!   run of plain words, any part of the run) also searches them, as optional clauses scaled to
-//!   count [`crate::expand::SYNONYM_WEIGHT`] or [`crate::expand::ABBREVIATION_WEIGHT`] of a
-//!   literal match: the scale is the ratio of the query's and the alternative's BM25 weights,
-//!   taken from tantivy's own [`Bm25Weight`] (so it is exactly tantivy's idf), and a rare
-//!   alternative phrase does not outweigh the word typed;
-//! - `kind:` / `doc:` and `--kind` are filters that add nothing to the score.
+//!   count their weight of a literal match: the scale is the ratio of the query's and the
+//!   alternative's idf sums, so a rare alternative phrase does not outweigh the word typed;
+//! - `kind:` / `doc:` and `--kind` are filters that add nothing to the score and restrict what
+//!   the rest of their group matches.
 
 use std::collections::BTreeSet;
 
 use tantivy::query::{
-    AllQuery, Bm25Weight, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, EnableScoring,
-    Explanation as TantivyExplanation, Occur as TOccur, PhraseQuery, Query, Scorer, TermQuery,
-    Weight,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur as TOccur, PhraseQuery,
+    Query, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{DocId, Score, Searcher, SegmentReader, Term};
+use tantivy::{Searcher, Term};
 
 use super::query::{FieldName, Node, Occur};
+use super::ranking::Ranking;
+use super::scoring::{Bm25f, FieldPart, KindPrior, Labeled, Sum};
 use crate::analysis;
 use crate::error::{Error, Result};
-use crate::expand::Expansions;
+use crate::expand::{Alternative, Expansions};
+use crate::index::schema::KIND_CODE;
 use crate::index::{Fields, Searchable};
 use crate::parse::RecordKind;
 
-/// Weight of a heading match relative to a body match. A heading is its own BM25 field, and a
-/// short one, so a heading match already outweighs a body match at 1.0; factors from 1.25 to 2
-/// lowered nDCG@10 on Cranfield and CISI and left the gate unchanged (scripts/beir_quality.py).
-pub const HEADING_BOOST: f32 = 1.0;
-/// Weight of a stop word relative to other words.
-pub const STOP_WORD_WEIGHT: f32 = 0.2;
-/// Extra weight when the query's words appear as an exact phrase.
-pub const PHRASE_BOOST: f32 = 1.5;
-/// Extra weight when the query's words appear close together.
-pub const PROXIMITY_BOOST: f32 = 0.5;
 /// Longest run of words that gets phrase and proximity boosts: longer runs (pasted sentences,
 /// natural-language test queries) almost never occur verbatim and cost a positional scan.
 pub const MAX_PHRASE_WORDS: usize = 6;
@@ -54,27 +49,87 @@ pub const PROXIMITY_SLOP: u32 = 4;
 /// Most index terms one `word*` may expand to, per field.
 pub const MAX_PREFIX_TERMS: usize = 1000;
 
-/// A compiled query.
+/// A compiled query, in its two stages (see [`super`]'s "Retrieve, then rerank").
 pub struct Compiled {
-    /// What tantivy runs.
+    /// The first stage: the same records as `query`, scored by a sum of per-field BM25 that
+    /// tantivy computes fast (block-max WAND over term postings); it only chooses candidates.
+    pub retrieve: Box<dyn Query>,
+    /// The ranking: BM25F, phrase boosts, alternatives, the kind prior; scored on the
+    /// candidates.
     pub query: Box<dyn Query>,
     /// Term sequences to highlight in bodies (from positive, body-searching clauses).
-    pub highlight: Vec<Vec<String>>,
+    pub highlight: Highlights,
 }
 
-/// Compiles a query tree against an opened index, restricted to `kind` if given. With `explain`,
-/// every clause is labelled with what it stands for, for tantivy's explanations (labels do
-/// not change scores).
+/// Term sequences to highlight.
+pub type Highlights = Vec<Vec<String>>;
+
+/// Which of the two stages a compilation is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Retrieve,
+    Rank,
+}
+
+impl Stage {
+    /// Clauses combined, scores summed: tantivy's `BooleanQuery` (fast to scan) for the
+    /// first stage, [`Sum`] (fast to seek) for the ranking.
+    fn combine(self, clauses: Vec<(TOccur, Box<dyn Query>)>) -> Box<dyn Query> {
+        match self {
+            Stage::Retrieve => Box::new(BooleanQuery::new(clauses)),
+            Stage::Rank => Box::new(Sum::new(clauses)),
+        }
+    }
+
+    /// One query for a list of alternatives.
+    fn one_of(self, mut alternatives: Alternatives) -> Box<dyn Query> {
+        if alternatives.len() == 1 {
+            alternatives.pop().expect("one")
+        } else {
+            self.any_of(alternatives)
+        }
+    }
+
+    fn any_of(self, queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+        self.combine(queries.into_iter().map(|q| (TOccur::Should, q)).collect())
+    }
+}
+
+/// Compiles a query tree against an opened index with `ranking`'s weights, restricted to
+/// `kind` if given. With `explain`, every clause is labelled with what it stands for, for
+/// tantivy's explanations (labels do not change scores).
 pub fn compile(
     s: &Searchable,
     tree: &Node,
     kind: Option<RecordKind>,
+    ranking: &Ranking,
     explain: bool,
 ) -> Result<Compiled> {
+    let (retrieve, _) = compile_stage(s, tree, kind, ranking, false, Stage::Retrieve)?;
+    let (query, highlight) = compile_stage(s, tree, kind, ranking, explain, Stage::Rank)?;
+    Ok(Compiled {
+        retrieve,
+        query,
+        highlight,
+    })
+}
+
+/// One stage's query and the term sequences to highlight.
+fn compile_stage(
+    s: &Searchable,
+    tree: &Node,
+    kind: Option<RecordKind>,
+    ranking: &Ranking,
+    explain: bool,
+    stage: Stage,
+) -> Result<(Box<dyn Query>, Highlights)> {
     let mut compiler = Compiler {
+        stage,
         explain,
+        ranking: *ranking,
         fields: s.fields,
         searcher: s.searcher(),
+        records: s.searcher().num_docs(),
         stemmed: analysis::analyzer(),
         unstemmed: analysis::unstemmed_analyzer(),
         highlight: BTreeSet::new(),
@@ -94,23 +149,95 @@ pub fn compile(
             position: 1,
         });
     }
-    let compiled = one_of(compiled);
+    let mut compiled = stage.one_of(compiled);
+    let restricted = kind.is_some() || has_kind_filter(tree);
+    if stage == Stage::Rank
+        && ranking.citation_prior != 1.0
+        && !restricted
+        && !compiler.about_citations(tree)?
+    {
+        let kinds = [RecordKind::Reference.code(), RecordKind::Reviewer.code()];
+        compiled = Box::new(KindPrior::new(
+            compiled,
+            KIND_CODE,
+            &kinds,
+            ranking.citation_prior,
+        ));
+    }
     let query: Box<dyn Query> = match kind {
         Some(kind) => {
             let filter = compiler.label(filter(s.fields.kind, kind.as_str()), || {
                 format!("filter --kind {}", kind.as_str())
             });
-            Box::new(BooleanQuery::new(vec![
-                (TOccur::Must, compiled),
-                (TOccur::Must, filter),
-            ]))
+            stage.combine(vec![(TOccur::Must, compiled), (TOccur::Must, filter)])
         }
         None => compiled,
     };
-    Ok(Compiled {
-        query,
-        highlight: compiler.highlight.into_iter().collect(),
-    })
+    Ok((query, compiler.highlight.into_iter().collect()))
+}
+
+/// A compiled query expanded with feedback `terms` (weights summing to 1), in both stages: the
+/// original counts `ranking.feedback.original_weight`, the expansion the rest, on the scale of
+/// the original's `words` content words (see [`super::feedback`]). The first stage searches
+/// the heaviest `feedback.retrieve_terms` expansion words too, so that records holding them
+/// but none of the query's words can be found (feedback's second retrieval).
+pub fn with_feedback(
+    s: &Searchable,
+    original: Compiled,
+    terms: &[(String, f32)],
+    words: f32,
+    ranking: &Ranking,
+    explain: bool,
+) -> Compiled {
+    let lambda = ranking.feedback.original_weight.clamp(0.01, 1.0);
+    let scale = (1.0 - lambda) / lambda * words;
+    let mut retrieve = vec![(TOccur::Should, original.retrieve)];
+    let mut rank = vec![(TOccur::Should, original.query)];
+    for (i, (term, weight)) in terms.iter().enumerate() {
+        if i < ranking.feedback.retrieve_terms {
+            for field in [s.fields.heading, s.fields.body] {
+                let query = terms_query(field, std::slice::from_ref(term), 0);
+                retrieve.push((TOccur::Should, boosted(query, weight * scale)));
+            }
+        }
+        let query = boosted(
+            Box::new(Bm25f::new(term, field_parts(s.fields, ranking), ranking.k1)),
+            weight * scale,
+        );
+        let query: Box<dyn Query> = if explain {
+            Box::new(Labeled::new(
+                query,
+                format!(
+                    "feedback: heading and body: word \"{term}\" (×{:.3})",
+                    weight * scale
+                ),
+            ))
+        } else {
+            query
+        };
+        rank.push((TOccur::Should, query));
+    }
+    Compiled {
+        retrieve: Stage::Retrieve.combine(retrieve),
+        query: Stage::Rank.combine(rank),
+        highlight: original.highlight,
+    }
+}
+
+/// The heading's and the body's parts in BM25F.
+fn field_parts(fields: Fields, ranking: &Ranking) -> Vec<FieldPart> {
+    vec![
+        FieldPart {
+            field: fields.heading,
+            weight: ranking.heading.weight,
+            b: ranking.heading.b,
+        },
+        FieldPart {
+            field: fields.body,
+            weight: ranking.body.weight,
+            b: ranking.body.b,
+        },
+    ]
 }
 
 /// A restriction on a raw field that adds nothing to the score.
@@ -133,26 +260,15 @@ fn boosted(query: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
 /// What a query node compiles to: queries of which any may match, scores summed.
 type Alternatives = Vec<Box<dyn Query>>;
 
-/// One query for a list of alternatives.
-fn one_of(mut alternatives: Alternatives) -> Box<dyn Query> {
-    if alternatives.len() == 1 {
-        alternatives.pop().expect("one")
-    } else {
-        any_of(alternatives)
-    }
-}
-
-fn any_of(queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
-    Box::new(BooleanQuery::new(
-        queries.into_iter().map(|q| (TOccur::Should, q)).collect(),
-    ))
-}
-
 struct Compiler<'a> {
+    stage: Stage,
     /// Label every clause for explanations.
     explain: bool,
+    ranking: Ranking,
     fields: Fields,
     searcher: &'a Searcher,
+    /// Records in the index (for idf).
+    records: u64,
     stemmed: TextAnalyzer,
     unstemmed: TextAnalyzer,
     /// Term sequences to highlight in bodies (from positive, body-searching clauses).
@@ -162,6 +278,48 @@ struct Compiler<'a> {
     /// Synonyms and abbreviations.
     expansions: &'a Expansions,
 }
+
+/// Whether the query restricts its records by kind (`kind:`), positively anywhere.
+fn has_kind_filter(node: &Node) -> bool {
+    match node {
+        Node::Term { field, .. } => *field == Some(FieldName::Kind),
+        Node::Phrase { .. } => false,
+        Node::Group(clauses) => clauses
+            .iter()
+            .any(|(o, n)| *o != Occur::MustNot && has_kind_filter(n)),
+    }
+}
+
+/// The words of a query's positive, non-filter terms and phrases.
+fn positive_words<'a>(node: &'a Node, out: &mut Vec<&'a str>) {
+    match node {
+        Node::Term { field, text, .. } if !field.is_some_and(FieldName::is_filter) => {
+            out.push(text)
+        }
+        Node::Phrase { text, .. } => out.push(text),
+        Node::Group(clauses) => clauses
+            .iter()
+            .filter(|(o, _)| *o != Occur::MustNot)
+            .for_each(|(_, n)| positive_words(n, out)),
+        Node::Term { .. } => {}
+    }
+}
+
+/// A query word that names a year (1800 to 2099).
+fn is_year(word: &str) -> bool {
+    word.len() == 4
+        && word.bytes().all(|b| b.is_ascii_digit())
+        && (1800..2100).contains(&word.parse::<u32>().unwrap_or(0))
+}
+
+/// A query of at least this many words (stop words included) that is a reference's whole
+/// title or a reviewer's name is about that item. Shorter titles ("Side effects") are topics
+/// that sections share.
+const MIN_TITLE_WORDS: usize = 3;
+
+/// A word counts as naming references and reviewers when at least this share of the records
+/// holding it hold it in their identity (authors, organisation, journal, year, name).
+const CITATION_SHARE: f32 = 0.5;
 
 /// Whether the query holds a word that is not a stop word, a prefix or a phrase (excluded
 /// parts and `kind:`/`doc:` filters do not count). Such a query does not search its stop words
@@ -187,13 +345,82 @@ impl Compiler<'_> {
     /// `query`, labelled for explanations when they were asked for.
     fn label(&self, query: Box<dyn Query>, label: impl FnOnce() -> String) -> Box<dyn Query> {
         if self.explain {
-            Box::new(Labeled {
-                query,
-                label: label(),
-            })
+            Box::new(Labeled::new(query, label()))
         } else {
             query
         }
+    }
+
+    /// Whether the query is about references and reviewers rather than a topic: it names a
+    /// year, or a word most records holding it hold in the identity of a reference or reviewer
+    /// (an author, organisation, journal: [`CITATION_SHARE`]).
+    fn about_citations(&mut self, tree: &Node) -> Result<bool> {
+        let mut words = Vec::new();
+        positive_words(tree, &mut words);
+        if let Some(run) = self.whole_run(tree)
+            && run.len() >= MIN_TITLE_WORDS
+            && self.names_a_citation(&run)?
+        {
+            return Ok(true);
+        }
+        for text in words {
+            for token in analysis::tokens(&mut self.stemmed, text) {
+                if is_year(&token.text) {
+                    return Ok(true);
+                }
+                let df = |field| {
+                    self.searcher
+                        .doc_freq(&Term::from_field_text(field, &token.text))
+                };
+                let cite = df(self.fields.cite)?;
+                let all = df(self.fields.heading)?.max(df(self.fields.body)?);
+                if cite > 0 && cite as f32 >= CITATION_SHARE * all as f32 {
+                    return Ok(true);
+                }
+            }
+        }
+        Ok(false)
+    }
+
+    /// The analyzed terms of a query that is one run of words and nothing else (plain words
+    /// without fields, or one phrase), stop words included.
+    fn whole_run(&mut self, tree: &Node) -> Option<Vec<String>> {
+        let mut texts = Vec::new();
+        let mut push = |node: &'_ Node| match node {
+            Node::Term {
+                field: None,
+                text,
+                prefix: false,
+                ..
+            }
+            | Node::Phrase {
+                field: None, text, ..
+            } => {
+                texts.push(text.clone());
+                true
+            }
+            _ => false,
+        };
+        let plain = match tree {
+            Node::Group(clauses) => clauses.iter().all(|(o, n)| *o != Occur::MustNot && push(n)),
+            node => push(node),
+        };
+        plain.then(|| {
+            texts
+                .iter()
+                .flat_map(|t| analysis::tokens(&mut self.stemmed, t))
+                .map(|t| t.text)
+                .collect()
+        })
+    }
+
+    /// Whether `run` is the whole title of a reference or the name of a reviewer (typed in
+    /// full, stop words included): one lookup of the index's title keys. A run that is only
+    /// part of a title ("cognitive behavioural therapy" in "Cognitive behavioural therapy for
+    /// insomnia") names a topic, not the item.
+    fn names_a_citation(&self, run: &[String]) -> Result<bool> {
+        let key = Term::from_field_text(self.fields.title_key, &run.join(" "));
+        Ok(self.searcher.doc_freq(&key)? > 0)
     }
 
     /// The name of a text field, for labels.
@@ -205,24 +432,18 @@ impl Compiler<'_> {
         }
     }
 
-    /// The text fields a clause searches, with their boosts.
-    fn text_fields(&self, field: Option<FieldName>) -> Vec<(Field, f32)> {
+    /// The text fields a clause searches: heading and body, or the one named.
+    fn text_fields(&self, field: Option<FieldName>) -> Vec<Field> {
         match field {
-            None => vec![
-                (self.fields.heading, HEADING_BOOST),
-                (self.fields.body, 1.0),
-            ],
-            Some(FieldName::Heading) => vec![(self.fields.heading, 1.0)],
-            Some(FieldName::Body | FieldName::Kind | FieldName::Doc) => {
-                vec![(self.fields.body, 1.0)]
-            }
+            None => vec![self.fields.heading, self.fields.body],
+            Some(FieldName::Heading) => vec![self.fields.heading],
+            Some(FieldName::Body | FieldName::Kind | FieldName::Doc) => vec![self.fields.body],
         }
     }
 
     /// The node's alternatives (it matches when one does; its score is their sum), or `None`
     /// when it analyzes to nothing (e.g. punctuation only). Returning alternatives rather than
-    /// one union lets a group of optional words flatten into a single union of term queries,
-    /// which tantivy scores with block-max WAND.
+    /// one union lets a group of optional words flatten into a single union.
     fn node(&mut self, node: &Node, negated: bool) -> Result<Option<Alternatives>> {
         match node {
             Node::Term {
@@ -245,7 +466,11 @@ impl Compiler<'_> {
                     return Ok(None);
                 }
                 let alternatives = self.words(*field, text, negated)?;
-                let weight = if stop { STOP_WORD_WEIGHT } else { 1.0 };
+                let weight = if stop {
+                    self.ranking.stop_word_weight
+                } else {
+                    1.0
+                };
                 Ok(alternatives.map(|a| a.into_iter().map(|q| boosted(q, weight)).collect()))
             }
             Node::Phrase { field, text, .. } => self.words(*field, text, negated),
@@ -253,7 +478,8 @@ impl Compiler<'_> {
         }
     }
 
-    /// Words searched in their fields: one term, or a phrase when the text holds several.
+    /// Words searched in their fields: one term, or a phrase when the text holds several; and
+    /// their alternatives.
     fn words(
         &mut self,
         field: Option<FieldName>,
@@ -270,50 +496,67 @@ impl Compiler<'_> {
         if !negated && matches!(field, None | Some(FieldName::Body)) {
             self.highlight.insert(terms.clone());
         }
-        let fields = self.text_fields(field);
-        let what = if terms.len() == 1 { "word" } else { "phrase" };
-        let mut per_field: Alternatives = fields
-            .iter()
-            .map(|&(f, boost)| {
-                let query = boosted(terms_query(f, &terms, 0), boost);
-                self.label(query, || {
-                    format!("{}: {what} \"{}\"", self.field_name(f), terms.join(" "))
-                })
-            })
-            .collect();
-        per_field.extend(self.expand(&terms, &fields, negated)?);
-        Ok(Some(per_field))
+        let mut out = self.scored(field, &terms, 1.0, "");
+        out.extend(self.expand(field, &terms, negated)?);
+        Ok(Some(out))
     }
 
-    /// The synonyms and abbreviation forms of a term sequence, searched in `fields`, each
+    /// The queries that score a term sequence in `field` (none: heading and body), each ×`scale`
+    /// and labelled with `note`: one word without a field is BM25F over heading and body; a
+    /// word in one field is that field's BM25; a phrase is one phrase query per field.
+    fn scored(
+        &self,
+        field: Option<FieldName>,
+        terms: &[String],
+        scale: f32,
+        note: &str,
+    ) -> Alternatives {
+        let what = if terms.len() == 1 { "word" } else { "phrase" };
+        let words = terms.join(" ");
+        if let (None, [term], Stage::Rank) = (field, terms, self.stage) {
+            let parts = field_parts(self.fields, &self.ranking);
+            let query = boosted(Box::new(Bm25f::new(term, parts, self.ranking.k1)), scale);
+            return vec![self.label(query, || {
+                format!("heading and body: {what} \"{words}\"{note}")
+            })];
+        }
+        self.text_fields(field)
+            .into_iter()
+            .map(|f| {
+                let query = boosted(terms_query(f, terms, 0), scale);
+                self.label(query, || {
+                    format!("{}: {what} \"{words}\"{note}", self.field_name(f))
+                })
+            })
+            .collect()
+    }
+
+    /// The synonyms and abbreviation forms of a term sequence, searched in `field`, each
     /// scaled to count its weight of a literal match (see the module docs).
     fn expand(
         &mut self,
+        field: Option<FieldName>,
         terms: &[String],
-        fields: &[(Field, f32)],
         negated: bool,
     ) -> Result<Alternatives> {
         let expansions = self.expansions;
         let mut out = Alternatives::new();
-        for (alternative, weight) in expansions.of(terms) {
-            for &(field, boost) in fields {
-                // An alternative with a term the field lacks cannot match there.
-                if let (ours, Some(theirs)) =
-                    (self.weight(field, terms)?, self.weight(field, alternative)?)
-                {
-                    let scale = boost * weight * ours.unwrap_or(theirs) / theirs;
-                    let query = boosted(terms_query(field, alternative, 0), scale);
-                    out.push(self.label(query, || {
-                        format!(
-                            "{}: \"{}\", an alternative of \"{}\" (×{weight}, scaled to its \
-                             weight: ×{scale:.3})",
-                            self.field_name(field),
-                            alternative.join(" "),
-                            terms.join(" ")
-                        )
-                    }));
-                }
-            }
+        for (alternative, kind) in expansions.of(terms) {
+            // An alternative with a term the index lacks cannot match.
+            let (ours, Some(theirs)) = (self.idf(field, terms)?, self.idf(field, alternative)?)
+            else {
+                continue;
+            };
+            let weight = match kind {
+                Alternative::Synonym => self.ranking.synonym_weight,
+                Alternative::Abbreviation => self.ranking.abbreviation_weight,
+            };
+            let scale = weight * ours.unwrap_or(theirs) / theirs;
+            let note = format!(
+                ", an alternative of \"{}\" (×{weight}, scaled to its weight: ×{scale:.3})",
+                terms.join(" ")
+            );
+            out.extend(self.scored(field, alternative, scale, &note));
             if !negated {
                 self.highlight.insert(alternative.clone());
             }
@@ -321,22 +564,23 @@ impl Compiler<'_> {
         Ok(out)
     }
 
-    /// The BM25 weight tantivy gives `terms` in `field` (the most a match can score: the idf,
-    /// or the sum of the idfs of a phrase, times `1 + k1`), or `None` when a term is not in the
-    /// field.
-    fn weight(&self, field: Field, terms: &[String]) -> Result<Option<f32>> {
-        let terms: Vec<Term> = terms
-            .iter()
-            .map(|t| Term::from_field_text(field, t))
-            .collect();
-        for term in &terms {
-            if self.searcher.doc_freq(term)? == 0 {
+    /// The sum of the idf of `terms`, each counted in the searched field that holds it most,
+    /// or `None` when a term is in none of them.
+    fn idf(&self, field: Option<FieldName>, terms: &[String]) -> Result<Option<f32>> {
+        let n = self.records as f32;
+        let mut sum = 0.0;
+        for term in terms {
+            let mut df = 0;
+            for f in self.text_fields(field) {
+                df = df.max(self.searcher.doc_freq(&Term::from_field_text(f, term))?);
+            }
+            if df == 0 {
                 return Ok(None);
             }
+            let df = df as f32;
+            sum += (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
         }
-        Ok(Some(
-            Bm25Weight::for_terms(self.searcher, &terms)?.max_score(),
-        ))
+        Ok(Some(sum))
     }
 
     fn prefix(
@@ -362,28 +606,27 @@ impl Compiler<'_> {
             })
             .map(|t| t.text)
             .collect();
-        let mut per_field = Vec::new();
-        for (f, boost) in self.text_fields(field) {
-            let mut terms = expand_prefix(self.searcher, f, &token.text)?;
+        let mut terms = BTreeSet::new();
+        for f in self.text_fields(field) {
+            terms.extend(expand_prefix(self.searcher, f, &token.text)?);
             for stem in &stems {
                 if term_exists(self.searcher, f, stem)? {
                     terms.insert(stem.clone());
                 }
             }
-            if !negated && f == self.fields.body {
-                self.highlight.extend(terms.iter().map(|t| vec![t.clone()]));
-            }
-            for term in &terms {
-                let query = boosted(terms_query(f, std::slice::from_ref(term), 0), boost);
-                per_field.push(self.label(query, || {
-                    format!("{}: \"{term}\", from {text}*", self.field_name(f))
-                }));
-            }
         }
-        if per_field.is_empty() {
-            per_field.push(Box::new(EmptyQuery));
+        if !negated && field != Some(FieldName::Heading) {
+            self.highlight.extend(terms.iter().map(|t| vec![t.clone()]));
         }
-        Ok(per_field)
+        let note = format!(", from {text}*");
+        let mut out: Alternatives = terms
+            .iter()
+            .flat_map(|t| self.scored(field, std::slice::from_ref(t), 1.0, &note))
+            .collect();
+        if out.is_empty() {
+            out.push(Box::new(EmptyQuery));
+        }
+        Ok(out)
     }
 
     fn filter_term(
@@ -408,7 +651,8 @@ impl Compiler<'_> {
         let query = if prefix {
             let ids = expand_prefix(self.searcher, self.fields.doc, text)?;
             Box::new(ConstScoreQuery::new(
-                any_of(ids.iter().map(|id| filter(self.fields.doc, id)).collect()),
+                self.stage
+                    .any_of(ids.iter().map(|id| filter(self.fields.doc, id)).collect()),
                 0.0,
             ))
         } else {
@@ -432,15 +676,15 @@ impl Compiler<'_> {
             };
             let filter = matches!(node, Node::Term { field: Some(f), .. } if f.is_filter());
             match occur {
-                Occur::MustNot => out.push((TOccur::MustNot, one_of(alternatives))),
+                Occur::MustNot => out.push((TOccur::MustNot, self.stage.one_of(alternatives))),
                 _ if filter => {
                     filtered = true;
-                    out.push((TOccur::Must, one_of(alternatives)));
+                    out.push((TOccur::Must, self.stage.one_of(alternatives)));
                 }
                 Occur::Should => out.extend(alternatives.into_iter().map(|q| (TOccur::Should, q))),
                 Occur::Must => {
                     required = true;
-                    out.push((TOccur::Must, one_of(alternatives)));
+                    out.push((TOccur::Must, self.stage.one_of(alternatives)));
                 }
             }
         }
@@ -453,7 +697,7 @@ impl Compiler<'_> {
         if filtered && !required && out.iter().any(|(o, _)| *o == TOccur::Should) {
             let (optional, mut rest): (Vec<_>, Vec<_>) =
                 out.into_iter().partition(|(o, _)| *o == TOccur::Should);
-            rest.push((TOccur::Must, Box::new(BooleanQuery::new(optional))));
+            rest.push((TOccur::Must, self.stage.combine(optional)));
             out = rest;
         }
         if out.iter().all(|(o, _)| *o == TOccur::MustNot) {
@@ -463,10 +707,11 @@ impl Compiler<'_> {
         if out.iter().all(|(o, _)| *o == TOccur::Should) {
             return Ok(Some(out.into_iter().map(|(_, q)| q).collect()));
         }
-        Ok(Some(vec![Box::new(BooleanQuery::new(out))]))
+        Ok(Some(vec![self.stage.combine(out)]))
     }
 
-    /// Phrase and proximity boosts for each run of two or more plain words side by side.
+    /// Phrase and proximity boosts for each run of two or more plain words side by side, and
+    /// the alternatives of the run's parts.
     fn proximity(&mut self, clauses: &[(Occur, Node)]) -> Result<Vec<(TOccur, Box<dyn Query>)>> {
         let mut boosts = Vec::new();
         let mut run: Vec<String> = Vec::new();
@@ -479,6 +724,7 @@ impl Compiler<'_> {
             } if *occur != Occur::MustNot => Some(text),
             _ => None,
         });
+        let (phrase_boost, near_boost) = (self.ranking.phrase_boost, self.ranking.proximity_boost);
         for word in plain.chain(std::iter::once(None)) {
             if let Some(text) = word {
                 run.extend(
@@ -488,33 +734,33 @@ impl Compiler<'_> {
                 );
                 continue;
             }
-            let fields = self.text_fields(None);
             for len in 2..=self.expansions.longest().min(run.len()) {
                 for window in run.windows(len) {
-                    let found = self.expand(window, &fields, false)?;
+                    let found = self.expand(None, window, false)?;
                     boosts.extend(found.into_iter().map(|q| (TOccur::Should, q)));
                 }
             }
-            if (2..=MAX_PHRASE_WORDS).contains(&run.len()) {
-                for (field, boost) in self.text_fields(None) {
+            // The boosts add no records (their words match already): the first stage
+            // leaves them out.
+            if self.stage == Stage::Rank && (2..=MAX_PHRASE_WORDS).contains(&run.len()) {
+                for field in self.text_fields(None) {
                     let name = self.field_name(field);
                     let words = run.join(" ");
-                    let phrase = boosted(terms_query(field, &run, 0), boost * PHRASE_BOOST);
+                    let phrase = boosted(terms_query(field, &run, 0), phrase_boost);
                     let phrase = self.label(phrase, || {
-                        format!("{name}: the words as a phrase \"{words}\" (×{PHRASE_BOOST})")
-                    });
-                    let near = boosted(
-                        terms_query(field, &run, PROXIMITY_SLOP),
-                        boost * PROXIMITY_BOOST,
-                    );
-                    let near = self.label(near, || {
-                        format!(
-                            "{name}: the words within {PROXIMITY_SLOP} positions \"{words}\" \
-                             (×{PROXIMITY_BOOST})"
-                        )
+                        format!("{name}: the words as a phrase \"{words}\" (×{phrase_boost})")
                     });
                     boosts.push((TOccur::Should, phrase));
-                    boosts.push((TOccur::Should, near));
+                    if near_boost > 0.0 {
+                        let near = boosted(terms_query(field, &run, PROXIMITY_SLOP), near_boost);
+                        let near = self.label(near, || {
+                            format!(
+                                "{name}: the words within {PROXIMITY_SLOP} positions \"{words}\" \
+                                 (×{near_boost})"
+                            )
+                        });
+                        boosts.push((TOccur::Should, near));
+                    }
                 }
             }
             run.clear();
@@ -579,54 +825,6 @@ fn expand_prefix(searcher: &Searcher, field: Field, prefix: &str) -> Result<BTre
         }
     }
     Ok(found)
-}
-
-/// A query whose explanation says what it stands for ([`Compiler::label`]): it scores exactly
-/// as the query it wraps (its scorer is that query's own).
-#[derive(Debug)]
-struct Labeled {
-    query: Box<dyn Query>,
-    label: String,
-}
-
-impl Clone for Labeled {
-    fn clone(&self) -> Self {
-        Labeled {
-            query: self.query.box_clone(),
-            label: self.label.clone(),
-        }
-    }
-}
-
-impl Query for Labeled {
-    fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
-        Ok(Box::new(LabeledWeight {
-            weight: self.query.weight(scoring)?,
-            label: self.label.clone(),
-        }))
-    }
-
-    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
-        self.query.query_terms(visitor);
-    }
-}
-
-struct LabeledWeight {
-    weight: Box<dyn Weight>,
-    label: String,
-}
-
-impl Weight for LabeledWeight {
-    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
-        self.weight.scorer(reader, boost)
-    }
-
-    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<TantivyExplanation> {
-        let inner = self.weight.explain(reader, doc)?;
-        let mut labelled = TantivyExplanation::new_with_string(self.label.clone(), inner.value());
-        labelled.add_detail(inner);
-        Ok(labelled)
-    }
 }
 
 #[cfg(test)]
