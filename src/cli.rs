@@ -119,9 +119,13 @@ struct SearchArgs {
     #[arg(long)]
     explain: bool,
     /// Query feedback (the best records' words expand the query): `auto` for plain queries
-    /// of five or more words.
+    /// of four or more words that are not stop words.
     #[arg(long, value_enum, default_value_t = FeedbackArg::Auto)]
     feedback: FeedbackArg,
+    /// Count every matching record: without it, matches are counted up to 1000, then
+    /// reported as "more than 1000".
+    #[arg(long)]
+    count: bool,
     /// When to colour matches.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     color: ColorArg,
@@ -321,6 +325,7 @@ impl SearchArgs {
                 plain: self.plain,
                 explain: self.explain,
                 feedback: self.feedback.into(),
+                count: self.count,
                 ..SearchOptions::default()
             },
             style,

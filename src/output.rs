@@ -71,9 +71,14 @@ pub fn results(out: &mut dyn Write, results: &Results, style: Style) -> io::Resu
     } else {
         writeln!(
             out,
-            "{}{} of {}{}",
+            "{}{} of {}{}{}",
             paint(DIM),
             results.hits.len(),
+            if results.total_hits_exact {
+                ""
+            } else {
+                "more than "
+            },
             plural(results.total_hits, "matching record"),
             paint(RESET)
         )?;
@@ -787,6 +792,7 @@ mod properties {
             corrected_query: Some(t(9)),
             suggestion: Some(t(10)),
             total_hits: 1,
+            total_hits_exact: true,
             hits: vec![hit],
         }
     }

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::util::{Env, MATERIAL, repo};
+use crate::util::{Env, MATERIAL, Results, repo};
 
 const DOC: &str = "liver-directed-therapy-for-neuroendocrine-cancer";
 
@@ -264,4 +264,38 @@ fn completions_and_the_manual_page() {
     assert_eq!(man.code, 0);
     assert!(man.stdout.contains(".TH medsearch 1"));
     assert!(man.stdout.contains("search"));
+}
+
+#[test]
+fn matches_are_counted_up_to_a_thousand_unless_count_asks_for_all() {
+    let env = Env::empty();
+    env.write_pages(600, "alpha");
+    env.write("rare.txt", "Rare\n\nOnly beta here.\n");
+    assert_eq!(env.run(&["index"]).code, 0);
+    let bounded = env.search("alpha", &["--limit", "3"]);
+    assert_eq!(
+        (bounded.total_hits, bounded.total_hits_exact),
+        (1000, false)
+    );
+    assert_eq!(bounded.hits.len(), 3);
+    let text = env.run(&["search", "--limit", "3", "alpha"]);
+    assert!(
+        text.stdout
+            .ends_with("3 of more than 1000 matching records\n"),
+        "{text:?}"
+    );
+    let all = env.search("alpha", &["--limit", "3", "--count"]);
+    assert_eq!((all.total_hits, all.total_hits_exact), (1200, true));
+    let ids = |r: &Results| r.hits.iter().map(|h| h.id.clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&all), ids(&bounded), "counting changes no hit");
+    let text = env.run(&["search", "--count", "--limit", "3", "alpha"]);
+    assert!(
+        text.stdout.ends_with("3 of 1200 matching records\n"),
+        "{text:?}"
+    );
+    // Below the bound the count is exact without asking; a limit above it raises it.
+    let rare = env.search("beta OR item7", &[]);
+    assert_eq!((rare.total_hits, rare.total_hits_exact), (2, true));
+    let many = env.search("alpha", &["--limit", "2000"]);
+    assert_eq!((many.total_hits, many.total_hits_exact), (1200, true));
 }

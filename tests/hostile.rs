@@ -177,7 +177,10 @@ fn odd_documents_are_indexed_sensibly_or_skipped_with_a_message() {
     assert!(anchors.iter().all(|a| !a.is_empty()));
     assert!(anchors.contains(&"section-1".to_string()), "{anchors:?}");
     // Ten thousand identical headings: ten thousand distinct anchors.
-    let same = env.search("doc:same +heading:effects", &["--limit", "10000"]);
+    let same = env.search(
+        "doc:same +heading:effects",
+        &["--limit", "10000", "--count"],
+    );
     assert_eq!(same.total_hits, 10_000);
     assert!(same.hits.iter().any(|h| h.anchor == "side-effects-9999"));
     // NUL bytes never reach the output raw.
@@ -385,5 +388,5 @@ fn a_hundred_megabyte_page_is_indexed_and_searched() {
     }
     env.write("huge.txt", page);
     assert_eq!(env.run(&["index"]).code, 0);
-    assert!(env.search("catheter", &[]).total_hits > 1000);
+    assert!(env.search("catheter", &["--count"]).total_hits > 1000);
 }

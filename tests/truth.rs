@@ -460,5 +460,6 @@ fn ctrl_c_during_an_index_run_leaves_the_index_as_it_was() {
         1,
         "the unfinished generation is gone"
     );
-    assert_eq!(env.search("alpha", &["--limit", "1"]).total_hits, 2 * N);
+    let alpha = env.search("alpha", &["--count", "--limit", "1"]);
+    assert_eq!(alpha.total_hits, 2 * N);
 }

@@ -200,6 +200,7 @@ pub struct Results {
     pub corrected_query: Option<String>,
     pub suggestion: Option<String>,
     pub total_hits: usize,
+    pub total_hits_exact: bool,
     pub hits: Vec<Hit>,
 }
 

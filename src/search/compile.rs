@@ -34,6 +34,7 @@ use tantivy::{Searcher, Term};
 use super::query::{FieldName, Node, Occur};
 use super::ranking::Ranking;
 use super::scoring::{Bm25f, FieldPart, KindPrior, Labeled, Sum};
+use super::union::TermUnion;
 use crate::analysis;
 use crate::error::{Error, Result};
 use crate::expand::{Alternative, Expansions};
@@ -72,10 +73,20 @@ enum Stage {
 }
 
 impl Stage {
-    /// Clauses combined, scores summed: tantivy's `BooleanQuery` (fast to scan) for the
-    /// first stage, [`Sum`] (fast to seek) for the ranking.
+    /// Clauses combined, scores summed: for the first stage, one [`TermUnion`] when they are
+    /// all optional (what MaxScore collects fast), else tantivy's `BooleanQuery`; for the
+    /// ranking, [`Sum`] (fast to seek).
     fn combine(self, clauses: Vec<(TOccur, Box<dyn Query>)>) -> Box<dyn Query> {
         match self {
+            Stage::Retrieve
+                if !clauses.is_empty() && clauses.iter().all(|(o, _)| *o == TOccur::Should) =>
+            {
+                let mut union = TermUnion::default();
+                for (_, query) in clauses {
+                    union.absorb(query);
+                }
+                Box::new(union)
+            }
             Stage::Retrieve => Box::new(BooleanQuery::new(clauses)),
             Stage::Rank => Box::new(Sum::new(clauses)),
         }
@@ -249,9 +260,13 @@ fn filter(field: Field, value: &str) -> Box<dyn Query> {
     Box::new(ConstScoreQuery::new(Box::new(term), 0.0))
 }
 
+/// `query` with its score ×`boost`; a word or a union of words stays a [`TermUnion`] (each
+/// word boosted), so that unions of them merge into one.
 fn boosted(query: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
     if boost == 1.0 {
         query
+    } else if let Some(union) = TermUnion::of(&*query) {
+        Box::new(union.boosted(boost))
     } else {
         Box::new(BoostQuery::new(query, boost))
     }

@@ -40,11 +40,12 @@ pub mod query;
 pub mod ranking;
 pub mod scoring;
 pub mod snippet;
+pub mod union;
 
 use serde::Serialize;
-use tantivy::collector::{Count, TopDocs};
+use tantivy::collector::TopDocs;
 use tantivy::query::{EnableScoring, Query};
-use tantivy::{DocAddress, DocSet, Score, TantivyDocument};
+use tantivy::{DocAddress, DocSet, Score, TERMINATED, TantivyDocument};
 
 use crate::analysis;
 use crate::error::Result;
@@ -55,6 +56,7 @@ pub use feedback::Feedback;
 use query::Node;
 pub use ranking::Ranking;
 use snippet::Snippet;
+use union::TermUnion;
 
 /// Snippet length budget for sections, in characters.
 pub const SNIPPET_CHARS: usize = 200;
@@ -62,16 +64,55 @@ pub const SNIPPET_CHARS: usize = 200;
 pub const CITATION_CHARS: usize = 1000;
 /// Extra hits fetched beyond the limit so that ties at the cut are broken deterministically.
 const TIE_MARGIN: usize = 32;
+/// Matching records are counted exactly up to this many; beyond, a search reports "more than"
+/// this many (as Lucene's `track_total_hits` does), unless [`SearchOptions::count`] asks for
+/// the exact number.
+pub const COUNT_BOUND: usize = 1000;
 
-/// The first stage: the best `pool` records for `query`, and how many records match it.
+/// The first stage: the best `pool` records for `query`: by MaxScore when it is a union of
+/// words ([`TermUnion::top_k`]: records that cannot enter the pool are not scored), else by
+/// tantivy's collector.
 fn retrieve(
     searcher: &tantivy::Searcher,
     query: &dyn Query,
     pool: usize,
-) -> Result<(Vec<DocAddress>, usize)> {
-    let collector = (TopDocs::with_limit(pool).order_by_score(), Count);
-    let (top, total) = searcher.search(query, &collector)?;
-    Ok((top.into_iter().map(|(_, address)| address).collect(), total))
+) -> Result<Vec<DocAddress>> {
+    if let Some(union) = query.downcast_ref::<TermUnion>() {
+        return Ok(union.top_k(searcher, pool)?);
+    }
+    let top = searcher.search(query, &TopDocs::with_limit(pool).order_by_score())?;
+    Ok(top.into_iter().map(|(_, address)| address).collect())
+}
+
+/// How many records match `query`: exactly when they are at most `bound` (or `bound` is
+/// `None`), else `bound` and `false` (more than that). Records are only visited, not scored, and
+/// the visit stops past the bound, so a common word costs no more than a rare one.
+fn count(
+    searcher: &tantivy::Searcher,
+    query: &dyn Query,
+    bound: Option<usize>,
+) -> Result<(usize, bool)> {
+    let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
+    let mut total = 0;
+    for reader in searcher.segment_readers() {
+        let Some(bound) = bound else {
+            total += weight.count(reader)? as usize;
+            continue;
+        };
+        let mut docs = weight.scorer(reader, 1.0)?;
+        let alive = reader.alive_bitset();
+        let mut doc = docs.doc();
+        while doc != TERMINATED {
+            if alive.is_none_or(|a| a.is_alive(doc)) {
+                total += 1;
+                if total > bound {
+                    return Ok((bound, false));
+                }
+            }
+            doc = docs.advance();
+        }
+    }
+    Ok((total, true))
 }
 
 /// The candidates' scores under `query`, best first (ties by address). Every candidate
@@ -121,6 +162,8 @@ pub struct SearchOptions {
     pub ranking: Ranking,
     /// When query feedback applies.
     pub feedback: Feedback,
+    /// Count every matching record, past [`COUNT_BOUND`].
+    pub count: bool,
 }
 
 impl Default for SearchOptions {
@@ -135,6 +178,7 @@ impl Default for SearchOptions {
             explain: false,
             ranking: Ranking::default(),
             feedback: Feedback::default(),
+            count: false,
         }
     }
 }
@@ -180,8 +224,11 @@ pub struct Results {
     pub corrected_query: Option<String>,
     /// With no hits: a close query that has some, if there is one.
     pub suggestion: Option<String>,
-    /// How many records matched in all.
+    /// How many records matched in all: exactly, or (when `total_hits_exact` is false) a lower
+    /// bound, [`COUNT_BOUND`]: more than that many matched.
     pub total_hits: usize,
+    /// Whether `total_hits` is the exact number.
+    pub total_hits_exact: bool,
     /// The best ones, ranked.
     pub hits: Vec<Hit>,
 }
@@ -239,7 +286,7 @@ fn run(s: &Searchable, tree: &Node, opts: &SearchOptions) -> Result<Results> {
         .candidates
         .max(opts.limit.max(1) + TIE_MARGIN)
         .max(opts.ranking.feedback.docs);
-    let (mut candidates, mut total_hits) = retrieve(searcher, &*compiled.retrieve, pool)?;
+    let mut candidates = retrieve(searcher, &*compiled.retrieve, pool)?;
     let mut top = rank(searcher, &*compiled.query, &candidates)?;
     if opts.kind.is_none() && feedback::applies(tree, opts.feedback, &opts.ranking.feedback) {
         let words = feedback::plain_words(tree).unwrap_or(1).max(1) as f32;
@@ -247,10 +294,15 @@ fn run(s: &Searchable, tree: &Node, opts: &SearchOptions) -> Result<Results> {
         if !terms.is_empty() {
             compiled =
                 compile::with_feedback(s, compiled, &terms, words, &opts.ranking, opts.explain);
-            (candidates, total_hits) = retrieve(searcher, &*compiled.retrieve, pool)?;
+            candidates = retrieve(searcher, &*compiled.retrieve, pool)?;
             top = rank(searcher, &*compiled.query, &candidates)?;
         }
     }
+    let (total_hits, total_hits_exact) = count(
+        searcher,
+        &*compiled.retrieve,
+        (!opts.count).then_some(COUNT_BOUND.max(opts.limit)),
+    )?;
 
     // Stored fields are read only for the hits shown and for those tied with the last one
     // (their document id and line break the tie), and snippets made only for the hits shown.
@@ -307,6 +359,7 @@ fn run(s: &Searchable, tree: &Node, opts: &SearchOptions) -> Result<Results> {
         corrected_query: None,
         suggestion: None,
         total_hits,
+        total_hits_exact,
         hits,
     })
 }
