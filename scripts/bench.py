@@ -2,6 +2,8 @@
 """Benchmarks for medsearch beside the tools people would use instead (never timed in tests).
 
     python3 scripts/bench.py all [--pages 10000 100000] [--runs 30]   # writes BENCHMARKS.md
+    python3 scripts/bench.py latency [--pages 100000]                 # the in-process table alone
+    python3 scripts/bench.py watch [--pages 100000] [--rounds 20]     # write -> search with --watch
     python3 scripts/bench.py rebuild [--pages 10000]
     python3 scripts/bench.py compare --baseline REF [--pages 100000] [--runs 20]
 
@@ -11,9 +13,11 @@ and measures, interleaving the systems run by run and reporting medians, p99 and
 - cli: whole-process wall time of one search on the bundled corpus, and at the largest scale
   (one-word and three-word queries): medsearch, `rg -n -i` over the files, the sqlite3 CLI on an
   FTS5 table of the same text (bm25 order, snippet());
-- latency: in-process top 10 with snippets over the MED and Cranfield queries (as plain words):
-  medsearch (`cargo bench --bench latency`) and SQLite FTS5 through Python's sqlite3;
-- build: full build time, MB/s, peak RSS and size on disk, medsearch and FTS5;
+- latency: in-process top 10 over the MED and Cranfield queries (as plain words): medsearch
+  with snippets (`cargo bench --bench latency`), with and without query feedback; plain tantivy
+  with its default BM25 (`cargo bench --bench tantivy_peer`: ids only); bm25s (pip; ids only);
+  SQLite FTS5 through Python's sqlite3 (with snippet());
+- build: full build time, MB/s, peak RSS and size on disk: medsearch, FTS5, tantivy, bm25s;
 - rebuild: full build, nothing changed, one page changed, 1% changed (also alone, above);
 - compare: this checkout against an earlier commit (built in a git worktree under
   target/baseline), side by side in one run, interleaved: CLI searches (bundled page, one and
@@ -67,13 +71,14 @@ def corpus(pages, fmt="txt"):
     return out / fmt
 
 
-def timed(cmd):
+def timed(cmd, env=None):
     """Wall seconds and peak RSS (MiB) of one process, measured by GNU time (the harness's own
-    memory would leak into a forked child's ru_maxrss)."""
+    memory would leak into a forked child's ru_maxrss); `env` adds to the environment."""
     with tempfile.NamedTemporaryFile("r") as report:
         start = time.perf_counter()
         res = subprocess.run(["/usr/bin/time", "-o", report.name, "-f", "%M"] + [str(c) for c in cmd],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                             env=dict(os.environ, **(env or {})))
         elapsed = time.perf_counter() - start
         if res.returncode not in (0, 1):
             raise SystemExit(f"{cmd} failed: {res.stderr.decode()}")
@@ -217,33 +222,116 @@ def latency_command(src, target, corpus_dir, index_dir, queries, rounds, feedbac
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
+def ensure_bm25s():
+    try:
+        import bm25s  # noqa: F401
+        import Stemmer  # noqa: F401
+    except ImportError:
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "bm25s", "PyStemmer"],
+                       check=True)
+
+
+def bm25s_build(jsonl):
+    """bm25s (Lucene's BM25, English stop words and Snowball stemming) over title + text:
+    the retriever, its stemmer and the build's wall seconds (tokenizing and indexing)."""
+    import bm25s
+    import Stemmer
+    texts = [f"{title} {text}" for _, title, text in jsonl_rows(jsonl)]
+    start = time.perf_counter()
+    stemmer = Stemmer.Stemmer("english")
+    retriever = bm25s.BM25()
+    retriever.index(bm25s.tokenize(texts, stopwords="en", stemmer=stemmer, show_progress=False),
+                    show_progress=False)
+    return retriever, stemmer, time.perf_counter() - start
+
+
+def bm25s_latency(retriever, stemmer, texts, rounds):
+    """bm25s's in-process top 10 (ids and scores, no snippets), the first round a warm-up."""
+    import bm25s
+    times = []
+    for round_ in range(rounds + 1):
+        for text in texts:
+            start = time.perf_counter()
+            tokens = bm25s.tokenize([text], stopwords="en", stemmer=stemmer, show_progress=False)
+            retriever.retrieve(tokens, k=10, show_progress=False)
+            if round_:
+                times.append((time.perf_counter() - start) * 1000)
+    return {"p50_ms": statistics.median(times), "p99_ms": p99(times)}
+
+
+def tantivy_peer_binary():
+    """benches/tantivy_peer.rs (plain tantivy, default BM25), built; the executable's path."""
+    res = subprocess.run(["cargo", "bench", "--no-run", "--quiet", "--bench", "tantivy_peer",
+                          "--message-format=json"], cwd=ROOT, check=True, capture_output=True,
+                         text=True)
+    artifacts = [json.loads(line) for line in res.stdout.splitlines()]
+    return next(a["executable"] for a in artifacts
+                if a.get("reason") == "compiler-artifact" and a["target"]["name"] == "tantivy_peer")
+
+
+def tantivy_peer(*args):
+    """The tantivy peer run with `args`; its JSON line."""
+    res = subprocess.run([tantivy_peer_binary()] + [str(a) for a in args], check=True,
+                         capture_output=True, text=True)
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def fts5_latency(db_path, words):
+    """SQLite FTS5's top 10 with snippet(), one pass over the queries (it is slow enough that
+    a warm-up pass would not change it)."""
+    db = sqlite3.connect(db_path)
+    times = []
+    for w in words:
+        match = " OR ".join(f'"{x}"' for x in w)
+        start = time.perf_counter()
+        db.execute("SELECT id, snippet(docs, 2, '[', ']', '…', 24) FROM docs WHERE docs "
+                   "MATCH ? ORDER BY bm25(docs) LIMIT 10", (match,)).fetchall()
+        times.append((time.perf_counter() - start) * 1000)
+    return {"p50_ms": statistics.median(times), "p99_ms": p99(times)}
+
+
 def latency(args, out):
+    """In-process latency of every system, interleaved: each of 3 rounds runs every system's
+    bench once (a warm-up pass over the queries, then 5 timed), and the table gives the medians
+    of the rounds' p50 and p99; SQLite FTS5, a hundred times slower, runs one pass, once."""
     queries, words = bench_queries()
-    lines = ["**In-process latency, top 10 with snippets, MED + Cranfield queries as plain words**",
-             "", "| pages | system | p50 | p99 | mean |", "|---|---|---|---|---|"]
+    texts = [line.split("\t", 1)[1].rstrip("\n") for line in open(queries)]
+    ensure_bm25s()
+    lines = ["**In-process latency, top 10, MED + Cranfield queries as plain words** (medians of "
+             "3 interleaved rounds)", "",
+             "| pages | system | p50 | p99 | p50 / medsearch's |", "|---|---|---|---|---|"]
     for pages in args.pages:
         scale = scale_index(pages)
-        ms = latency_command(ROOT, ROOT / "target", corpus(pages), scale / "index", queries, 5)
-        lines.append(f"| {pages} | medsearch | {ms['p50_ms']:.2f} ms | {ms['p99_ms']:.2f} ms | "
-                     f"{ms['mean_ms']:.2f} ms |")
+        jsonl = corpus(pages, "jsonl") / "corpus.jsonl"
         if not (scale / "fts5.db").exists():
-            fts5_db(scale / "fts5.db", jsonl_rows(corpus(pages, "jsonl") / "corpus.jsonl"))
-        db = sqlite3.connect(scale / "fts5.db")
-        times = []
-        for round_ in range(3):
-            for w in words:
-                match = " OR ".join(f'"{x}"' for x in w)
-                start = time.perf_counter()
-                db.execute("SELECT id, snippet(docs, 2, '[', ']', '…', 24) FROM docs WHERE docs "
-                           "MATCH ? ORDER BY bm25(docs) LIMIT 10", (match,)).fetchall()
-                if round_:
-                    times.append((time.perf_counter() - start) * 1000)
-        lines.append(f"| {pages} | SQLite FTS5 (bm25, snippet) | {statistics.median(times):.2f} ms"
-                     f" | {p99(times):.2f} ms | {statistics.mean(times):.2f} ms |")
+            fts5_db(scale / "fts5.db", jsonl_rows(jsonl))
+        if not (scale / "tantivy").exists():
+            tantivy_peer("build", jsonl, scale / "tantivy")
+        retriever, stemmer, _ = bm25s_build(jsonl)
+        systems = {
+            "medsearch (with snippets; feedback where it applies)": lambda: latency_command(
+                ROOT, ROOT / "target", corpus(pages), scale / "index", queries, 5),
+            "medsearch, feedback off": lambda: latency_command(
+                ROOT, ROOT / "target", corpus(pages), scale / "index", queries, 5, "off"),
+            "tantivy 0.27, default BM25 (ids, no snippets)": lambda: tantivy_peer(
+                "latency", scale / "tantivy", queries, 5),
+            "bm25s (ids, no snippets)": lambda: bm25s_latency(retriever, stemmer, texts, 5),
+        }
+        runs = {name: [] for name in systems}
+        for _ in range(3):
+            for name, run in systems.items():
+                runs[name].append(run())
+        runs["SQLite FTS5 (bm25, snippet)"] = [fts5_latency(scale / "fts5.db", words)]
+        base = statistics.median(r["p50_ms"] for r in runs[next(iter(systems))])
+        for name, results in runs.items():
+            p50 = statistics.median(r["p50_ms"] for r in results)
+            p99_ = statistics.median(r["p99_ms"] for r in results)
+            lines.append(f"| {pages} | {name} | {p50:.2f} ms | {p99_:.2f} ms | {p50 / base:.2f} |")
     out.append("\n".join(lines) + "\n")
 
 
 def builds(args, out):
+    ensure_bm25s()
     lines = ["**Full build**", "",
              "| pages | MB | system | wall | MB/s | peak RSS | size on disk |",
              "|---|---|---|---|---|---|---|"]
@@ -267,6 +355,19 @@ def builds(args, out):
         size = (work / "fts5.db").stat().st_size / 1e6
         lines.append(f"| {pages} | {mb:.0f} | SQLite FTS5 (Python sqlite3) | {t:.2f} s | "
                      f"{mb / t:.1f} | {rss:.0f} MiB | {size:.0f} MB |")
+        t, rss = timed([tantivy_peer_binary(), "build", corpus(pages, "jsonl") / "corpus.jsonl",
+                        work / "tantivy"])
+        size = sum(f.stat().st_size for f in (work / "tantivy").rglob("*") if f.is_file()) / 1e6
+        lines.append(f"| {pages} | {mb:.0f} | tantivy 0.27 (out of the box, 256 MB heap) | "
+                     f"{t:.2f} s | {mb / t:.1f} | {rss:.0f} MiB | {size:.0f} MB |")
+        script = ("import sys,time,bench;r,s,t=bench.bm25s_build(sys.argv[1]);"
+                  "r.save(sys.argv[2]);print(t)")
+        t, rss = timed([sys.executable, "-c", script, corpus(pages, "jsonl") / "corpus.jsonl",
+                        work / "bm25s"], env={"PYTHONPATH": str(ROOT / "scripts")})
+        size = sum(f.stat().st_size for f in (work / "bm25s").rglob("*") if f.is_file()) / 1e6
+        lines.append(f"| {pages} | {mb:.0f} | bm25s (Python; reading JSON, tokenizing, "
+                     f"indexing, saving) | {t:.2f} s | {mb / t:.1f} | {rss:.0f} MiB | "
+                     f"{size:.0f} MB |")
     out.append("\n".join(lines) + "\n")
 
 
@@ -286,7 +387,10 @@ def everything(args):
     latency(args, out)
     builds(args, out)
     out.append(rebuild(argparse.Namespace(pages=max(args.pages))))
-    (ROOT / "BENCHMARKS.md").write_text("\n".join(out))
+    # The history (side-by-side runs of `compare`, kept by hand) stays below the new tables.
+    old = (ROOT / "BENCHMARKS.md").read_text() if (ROOT / "BENCHMARKS.md").exists() else ""
+    history = old[old.find("## History"):] if "## History" in old else ""
+    (ROOT / "BENCHMARKS.md").write_text("\n".join(out) + ("\n" + history if history else ""))
     print("\n".join(out))
 
 
@@ -336,6 +440,50 @@ def rebuild(args):
         rss = max(m for _, m in runs)
         lines.append(f"| {name} | {t * 1000:.0f} ms | {100 * t / base:.2f}% | {rss:.0f} MiB |")
     return "\n".join(lines) + "\n"
+
+
+def watch(args):
+    """Time from writing a page to a search finding it, with `index --watch` running on a copy
+    of the scale corpus: each round writes one new page holding a word of its own, then runs
+    `medsearch search` (whole process) every 10 ms until it finds the word."""
+    build_release()
+    work = BENCH / f"watch-{args.pages}"
+    if not (work / "corpus").exists():
+        shutil.copytree(corpus(args.pages), work / "corpus")
+    for old in (work / "corpus").glob("watch-probe-*.txt"):
+        old.unlink()
+    loc = ["--corpus", str(work / "corpus"), "--index", str(work / "index")]
+    subprocess.run([BINARY, "index", *loc], check=True, capture_output=True)
+    watcher = subprocess.Popen([BINARY, "index", "--watch", *loc], stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True)
+    try:
+        watcher.stdout.readline()  # the first update's line: watching has started
+        time.sleep(1)
+        seen = []
+        for r in range(args.rounds):
+            word = f"watchprobe{r}x{random.randrange(10**9)}"
+            start = time.perf_counter()
+            (work / "corpus" / f"watch-probe-{r}.txt").write_text(
+                f"Watch probe {r}\n\nA page that holds {word}.\n")
+            while True:
+                res = subprocess.run([BINARY, "search", "--json", word, *loc],
+                                     capture_output=True, text=True)
+                if res.returncode == 0 and json.loads(res.stdout)["total_hits"] > 0:
+                    break
+                if time.perf_counter() - start > 30:
+                    raise SystemExit(f"round {r}: the page was not found in 30 s")
+                time.sleep(0.01)
+            seen.append(time.perf_counter() - start)
+            time.sleep(1)  # the next write is a new burst, not part of this one
+    finally:
+        watcher.terminate()
+        watcher.wait()
+    return (f"**`index --watch`, {args.pages} pages: a new page found by search** "
+            f"({args.rounds} rounds; `python3 scripts/bench.py watch --pages {args.pages}`)\n\n"
+            f"| median | p90 | max |\n|---|---|---|\n"
+            f"| {statistics.median(seen) * 1000:.0f} ms | "
+            f"{sorted(seen)[int(0.9 * (len(seen) - 1))] * 1000:.0f} ms | "
+            f"{max(seen) * 1000:.0f} ms |\n")
 
 
 def baseline_checkout(ref):
@@ -456,6 +604,11 @@ def main():
     sub = parser.add_subparsers(dest="what", required=True)
     p = sub.add_parser("rebuild", parents=[common])
     p.add_argument("--pages", type=int, default=10000)
+    p = sub.add_parser("watch", parents=[common])
+    p.add_argument("--pages", type=int, default=100000)
+    p.add_argument("--rounds", type=int, default=20)
+    p = sub.add_parser("latency", parents=[common])
+    p.add_argument("--pages", type=int, nargs="+", default=[100000])
     p = sub.add_parser("all", parents=[common])
     p.add_argument("--pages", type=int, nargs="+", default=[10000, 100000])
     p.add_argument("--runs", type=int, default=30)
@@ -471,6 +624,15 @@ def main():
     if args.what == "compare":
         ensure_peers()
         compare(args)
+    elif args.what == "watch":
+        print(f"{machine()}; {time.strftime('%Y-%m-%d')}\n")
+        print(watch(args))
+    elif args.what == "latency":
+        build_release()
+        out = [f"{machine()}; {time.strftime('%Y-%m-%d')}; `python3 scripts/bench.py latency "
+               f"--pages {' '.join(map(str, args.pages))}`\n"]
+        latency(args, out)
+        print("\n".join(out))
     elif args.what == "rebuild":
         print(f"{machine()}; {time.strftime('%Y-%m-%d')}; "
               f"`python3 scripts/bench.py rebuild --pages {args.pages}`\n")

@@ -52,8 +52,9 @@ pub const MAX_PREFIX_TERMS: usize = 1000;
 
 /// A compiled query, in its two stages (see [`super`]'s "Retrieve, then rerank").
 pub struct Compiled {
-    /// The first stage: the same records as `query`, scored by a sum of per-field BM25 that
-    /// tantivy computes fast (block-max WAND over term postings); it only chooses candidates.
+    /// The first stage: the same records as `query`, scored by a sum of per-field BM25 (for a
+    /// union of optional clauses, a [`TermUnion`], collected by MaxScore); it only chooses
+    /// candidates.
     pub retrieve: Box<dyn Query>,
     /// The ranking: BM25F, phrase boosts, alternatives, the kind prior; scored on the
     /// candidates.

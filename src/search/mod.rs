@@ -8,16 +8,19 @@
 //!    ranking's (BM25F words, phrase boosts, synonyms and abbreviations, filters, the kind
 //!    prior: [`ranking`]), and the term sequences to highlight;
 //! 4. **retrieve** (here): the first stage's best [`Ranking::candidates`] records (at least
-//!    the hits asked for plus [`TIE_MARGIN`]), and the count of all matching records;
+//!    the hits asked for plus [`TIE_MARGIN`]), by MaxScore ([`union`]) when the first stage is
+//!    a union of optional clauses (a plain query always is), by tantivy's collector otherwise;
 //! 5. **rank** (here): the candidates scored by the ranking's query, each segment's in order
 //!    by one scorer that seeks from one to the next ([`scoring::Sum`]);
 //! 6. **feedback** ([`feedback`]), for long plain queries or when asked: the best candidates'
 //!    words expand both queries, and steps 4-5 run again with them (the first stage searches
 //!    the heaviest few expansion words, so records that hold none of the query's words can
 //!    be found; the ranking scores all of them);
-//! 7. **collect** (here): ties broken by document id then line, so output is deterministic;
+//! 7. **count** (here): the matching records, visited without scoring, up to
+//!    [`COUNT_BOUND`] ("more than 1000") unless [`SearchOptions::count`] asks for all;
+//! 8. **collect** (here): ties broken by document id then line, so output is deterministic;
 //!    stored fields are read only for the hits shown (and the ties at the cut);
-//! 8. **snippets** ([`snippet`]): the best passage of each hit shown, with its matches.
+//! 9. **snippets** ([`snippet`]): the best passage of each hit shown, with its matches.
 //!
 //! With no hits, a close query that has some is suggested ([`correct`]).
 //!
