@@ -19,6 +19,7 @@ and measures, interleaving the systems run by run and reporting medians, p99 and
   SQLite FTS5 through Python's sqlite3 (with snippet());
 - build: full build time, MB/s, peak RSS and size on disk: medsearch, FTS5, tantivy, bm25s;
 - rebuild: full build, nothing changed, one page changed, 1% changed (also alone, above);
+- watch: with `index --watch` running, the time from writing a new page to a search finding it;
 - compare: this checkout against an earlier commit (built in a git worktree under
   target/baseline), side by side in one run, interleaved: CLI searches (bundled page, one and
   three words, 900 unknown words at scale), in-process latency, full build, rebuilds; medians
@@ -387,6 +388,7 @@ def everything(args):
     latency(args, out)
     builds(args, out)
     out.append(rebuild(argparse.Namespace(pages=max(args.pages))))
+    out.append(watch(argparse.Namespace(pages=max(args.pages), rounds=20)))
     # The history (side-by-side runs of `compare`, kept by hand) stays below the new tables.
     old = (ROOT / "BENCHMARKS.md").read_text() if (ROOT / "BENCHMARKS.md").exists() else ""
     history = old[old.find("## History"):] if "## History" in old else ""
