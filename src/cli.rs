@@ -63,6 +63,11 @@ struct IndexArgs {
     /// Keep running and re-index shortly after files in the corpus change (Ctrl-C stops).
     #[arg(long)]
     watch: bool,
+    /// Memory for the index writer, in MiB, shared by its threads (16 MiB each at least):
+    /// the bound on what a build holds beyond the files being read.
+    #[arg(long, value_name = "MIB", env = "MEDSEARCH_WRITER_MEMORY", default_value_t = 256,
+          value_parser = clap::value_parser!(u32).range(16..=65_536))]
+    writer_memory: u32,
     #[command(flatten)]
     location: Location,
 }
@@ -469,14 +474,15 @@ fn execute(command: Command) -> Result<Outcome> {
             } else {
                 Mode::Incremental
             };
-            let report = update(at, mode, true)?;
+            let memory = args.writer_memory as usize * 1024 * 1024;
+            let report = update(at, mode, memory, true)?;
             writeln!(out, "{}", output::update_line(&report)).map_err(stdout_error)?;
             if args.watch {
                 drop(out);
                 watch::watch(
                     &at.corpus,
                     &at.index,
-                    &mut || update(at, Mode::Incremental, false),
+                    &mut || update(at, Mode::Incremental, memory, false),
                     &mut |event| match output::watch_event(&event, &at.corpus) {
                         Line::Out(line) => println!("{line}"),
                         Line::Err(line) => eprintln!("{line}"),
@@ -601,7 +607,7 @@ fn open_or_build(at: &Location) -> Result<Searchable> {
         output::clean(&why),
         output::clean(&at.corpus.display().to_string())
     );
-    let report = update(at, Mode::Incremental, true)?;
+    let report = update(at, Mode::Incremental, index::WRITER_HEAP_BYTES, true)?;
     eprintln!("medsearch: {}", output::update_line(&report));
     let searchable = Searchable::open(&at.index, &at.corpus)?;
     warn_if_stale(&searchable, at);
@@ -612,15 +618,15 @@ fn stdout_error(e: std::io::Error) -> Error {
     Error::io("<stdout>", e)
 }
 
-/// Runs an index update, showing on stderr what it reports along the way (files skipped, a
-/// wait for another run, progress on a terminal). When `interruptible`, Ctrl-C stops it and
-/// leaves the index as it was.
-fn update(at: &Location, mode: Mode, interruptible: bool) -> Result<UpdateReport> {
+/// Runs an index update with `memory` bytes for the writer, showing on stderr what it reports
+/// along the way (files skipped, a wait for another run, progress on a terminal). When
+/// `interruptible`, Ctrl-C stops it and leaves the index as it was.
+fn update(at: &Location, mode: Mode, memory: usize, interruptible: bool) -> Result<UpdateReport> {
     if interruptible {
         interrupt::install()?;
     }
     let mut progress = output::UpdateProgress::new(at.at(), std::io::stderr().is_terminal());
-    index::update(&at.corpus, &at.index, mode, &mut |event| {
+    index::update(&at.corpus, &at.index, mode, memory, &mut |event| {
         progress.event(&event);
         if interruptible && interrupt::requested() {
             ControlFlow::Break(())

@@ -475,3 +475,33 @@ fn plain_mode_reads_any_text_as_words() {
     env.run(&["search", "--", "such: 1) \"blood"])
         .assert_error("invalid query: unbalanced quote: this quote is never closed at position 10");
 }
+
+#[test]
+fn writer_memory_bounds_a_build_and_bad_values_are_refused() {
+    let env = Env::empty();
+    env.write_pages(1100, "alpha");
+    // The smallest budget: one writer thread of 16 MiB for a build of more than 1,000 files.
+    let built = env.run(&["index", "--full", "--writer-memory", "16"]);
+    assert_eq!(built.code, 0, "{built:?}");
+    let alpha = env.search("alpha", &["--count", "--limit", "1"]);
+    assert_eq!(alpha.total_hits, 2200);
+    for (args, vars, value) in [
+        (vec!["index", "--writer-memory", "8"], vec![], "8"),
+        (
+            vec!["index"],
+            vec![("MEDSEARCH_WRITER_MEMORY", "lots")],
+            "lots",
+        ),
+    ] {
+        let refused = env.run_with(&args, &vars);
+        assert_eq!(refused.code, 2, "{refused:?}");
+        assert_eq!(refused.stderr.lines().count(), 1, "{refused:?}");
+        assert!(
+            refused.stderr.starts_with(&format!(
+                "medsearch: error: invalid value '{value}' for '--writer-memory <MIB>'"
+            )),
+            "{refused:?}"
+        );
+    }
+    assert_eq!(env.search("alpha", &["--limit", "1"]).hits.len(), 1);
+}

@@ -20,4 +20,6 @@ pub const DEFAULT_FOLDER: &str = "index";
 
 pub use schema::{Fields, StoredRecord};
 pub use searchable::{RecordKey, Searchable};
-pub use update::{Counts, Difference, Event, FullRebuild, Mode, Plan, UpdateReport, update};
+pub use update::{
+    Counts, Difference, Event, FullRebuild, Mode, Plan, UpdateReport, WRITER_HEAP_BYTES, update,
+};

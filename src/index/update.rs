@@ -40,8 +40,13 @@ use crate::error::{Error, Result};
 use crate::expand;
 use crate::parse::{Definition, Document, RecordKind};
 
-/// Memory budget of the index writer, shared by its threads (the bound on its heap use).
+/// Default memory budget of the index writer, shared by its threads (the bound on its heap
+/// use; `index --writer-memory` sets another).
 pub const WRITER_HEAP_BYTES: usize = 256 * 1024 * 1024;
+
+/// The least writer memory per indexing thread (tantivy refuses less than 15 MB): a smaller
+/// budget indexes on fewer threads.
+pub const MIN_HEAP_PER_THREAD: usize = 16 * 1024 * 1024;
 
 /// Below this many documents to add, an update uses one writer thread and [`SMALL_HEAP_BYTES`].
 const SMALL_UPDATE: usize = 1000;
@@ -224,12 +229,15 @@ impl<'a> Plan<'a> {
 
 /// Brings the index at `index_dir` up to date with `corpus_dir`; `on` hears what happens along
 /// the way, and may stop the run ([`Error::Interrupted`]).
+/// The writer's memory is `writer_memory` bytes at most (at least [`MIN_HEAP_PER_THREAD`]).
 pub fn update(
     corpus_dir: &Path,
     index_dir: &Path,
     mode: Mode,
+    writer_memory: usize,
     on: &mut dyn FnMut(Event) -> ControlFlow<()>,
 ) -> Result<UpdateReport> {
+    let budget = writer_memory.max(MIN_HEAP_PER_THREAD);
     let started = Instant::now();
     Error::check_folder("index", index_dir)?;
     let (files, mut skipped) = corpus::scan(corpus_dir)?;
@@ -255,7 +263,7 @@ pub fn update(
     let mut new: Option<NewGeneration> = None;
     let to_read = plan.to_read();
     if full.is_some() {
-        NewGeneration::open(&mut new, index_dir, base.as_ref(), to_read)?;
+        NewGeneration::open(&mut new, index_dir, base.as_ref(), to_read, budget)?;
     }
     let of_bytes = plan
         .steps
@@ -297,7 +305,8 @@ pub fn update(
                     }));
                 }
                 (Some(now), indexed) => {
-                    let new = NewGeneration::open(&mut new, index_dir, base.as_ref(), to_read)?;
+                    let new =
+                        NewGeneration::open(&mut new, index_dir, base.as_ref(), to_read, budget)?;
                     if indexed.is_some() {
                         counts.changed += 1;
                         new.delete(&file.path);
@@ -336,7 +345,8 @@ pub fn update(
     }
     for gone in plan.gone.iter().filter(|e| e.documents > 0) {
         counts.removed += 1;
-        NewGeneration::open(&mut new, index_dir, base.as_ref(), to_read)?.delete(&gone.file.path);
+        NewGeneration::open(&mut new, index_dir, base.as_ref(), to_read, budget)?
+            .delete(&gone.file.path);
     }
     for skip in &skipped {
         stop_if(on(Event::Skipped(skip)))?;
@@ -467,15 +477,22 @@ impl NewGeneration {
         index_dir: &Path,
         base: Option<&Generation>,
         changes: usize,
+        memory: usize,
     ) -> Result<&'n mut NewGeneration> {
         if new.is_none() {
-            *new = Some(NewGeneration::start(index_dir, base, changes)?);
+            *new = Some(NewGeneration::start(index_dir, base, changes, memory)?);
         }
         Ok(new.as_mut().expect("started"))
     }
 
-    /// Creates the folder and a writer sized for about `changes` files to index.
-    fn start(index_dir: &Path, base: Option<&Generation>, changes: usize) -> Result<Self> {
+    /// Creates the folder and a writer sized for about `changes` files to index, within
+    /// `memory` bytes.
+    fn start(
+        index_dir: &Path,
+        base: Option<&Generation>,
+        changes: usize,
+        memory: usize,
+    ) -> Result<Self> {
         let (name, dir) = generation::create(index_dir)?;
         let mut new = NewGeneration {
             name,
@@ -499,12 +516,14 @@ impl NewGeneration {
             .map_err(|reason| generation::corrupt(index_dir, reason))?;
         // Small updates go faster on one thread with a small heap than on many with a large one.
         let (threads, heap) = match changes {
-            0..SMALL_UPDATE => (1, SMALL_HEAP_BYTES),
+            0..SMALL_UPDATE => (1, SMALL_HEAP_BYTES.min(memory)),
             _ => (
                 std::thread::available_parallelism()
                     .map_or(1, |n| n.get())
-                    .min(8),
-                WRITER_HEAP_BYTES,
+                    .min(8)
+                    .min(memory / MIN_HEAP_PER_THREAD)
+                    .max(1),
+                memory,
             ),
         };
         new.writer = Some(index.writer_with_num_threads(threads, heap)?);
