@@ -77,12 +77,18 @@ pub fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<Token> {
     out
 }
 
-/// The terms of a text under the standard analyzer.
+/// The terms of a text under the standard analyzer (one per thread, kept with its stem cache:
+/// the indexer calls this for every citation).
 pub fn terms(text: &str) -> Vec<String> {
-    tokens(&mut analyzer(), text)
-        .into_iter()
-        .map(|t| t.text)
-        .collect()
+    thread_local! {
+        static ANALYZER: std::cell::RefCell<TextAnalyzer> = std::cell::RefCell::new(analyzer());
+    }
+    ANALYZER.with_borrow_mut(|analyzer| {
+        tokens(analyzer, text)
+            .into_iter()
+            .map(|t| t.text)
+            .collect()
+    })
 }
 
 /// Common English function words, matched on the lowercased, unstemmed word.
