@@ -83,12 +83,8 @@ pub fn terms(text: &str) -> Vec<String> {
     thread_local! {
         static ANALYZER: std::cell::RefCell<TextAnalyzer> = std::cell::RefCell::new(analyzer());
     }
-    ANALYZER.with_borrow_mut(|analyzer| {
-        tokens(analyzer, text)
-            .into_iter()
-            .map(|t| t.text)
-            .collect()
-    })
+    ANALYZER
+        .with_borrow_mut(|analyzer| tokens(analyzer, text).into_iter().map(|t| t.text).collect())
 }
 
 /// Common English function words, matched on the lowercased, unstemmed word.

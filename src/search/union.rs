@@ -1,7 +1,8 @@
-//! The first stage's query: [`TermUnion`], a weighted union of single terms whose score is the
-//! sum of the terms' BM25 (tantivy's own, so it scores exactly as a `BooleanQuery` of boosted
-//! `TermQuery`s does), and its top k found by **MaxScore** (Turtle and Flood, "Query
-//! evaluation: strategies and optimizations", 1995) rather than by scoring every match.
+//! The first stage's query: [`TermUnion`], a union of weighted single terms (and of any other
+//! optional clauses, such as phrases) whose score is the sum of its clauses' (the terms' BM25 is
+//! tantivy's own, so it scores as a `BooleanQuery` of boosted `TermQuery`s does), and its top k
+//! found by **MaxScore** (Turtle and Flood, "Query evaluation: strategies and optimizations",
+//! 1995) rather than by scoring every match.
 //!
 //! Why not tantivy's block-max WAND: the first stage's queries are long (every word in two
 //! fields, its alternatives, feedback's words: 20 to 60 terms) and its k is 100, and there
@@ -17,8 +18,10 @@
 //!   each by a seek, and dropped as soon as its score plus the bounds left cannot pass θ;
 //! - as θ rises, more terms become non-essential.
 //!
-//! The result is exactly the top k by score (ties to the lower address), as an exhaustive
-//! scan gives (a test compares the two on random indexes).
+//! Clauses without a bound (phrases) are always essential. Records are summed a window of
+//! 4,096 documents at a time, as tantivy's own union does. The result is the top k by
+//! score (ties to the lower address) that an exhaustive scan gives, up to the last bits of
+//! sums added in another order (a property test compares the two on random indexes).
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
