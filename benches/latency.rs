@@ -14,6 +14,9 @@
 //! (`search --plain --json`), and the in-process hits (ids, ranks, scores, snippets) must be
 //! the CLI's; every timed run must then return the same hits as the first.
 
+#[path = "support/report.rs"]
+mod report;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -73,16 +76,7 @@ fn main() {
             }
         }
     }
-    times.sort_by(f64::total_cmp);
-    let pct = |p: f64| times[((times.len() as f64 - 1.0) * p).round() as usize];
-    println!(
-        "{{\"queries\": {}, \"rounds\": {rounds}, \"p50_ms\": {:.3}, \"p99_ms\": {:.3}, \"mean_ms\": {:.3}, \"max_ms\": {:.3}}}",
-        queries.len(),
-        pct(0.5),
-        pct(0.99),
-        times.iter().sum::<f64>() / times.len() as f64,
-        times[times.len() - 1],
-    );
+    report::print(queries.len(), rounds, times);
 }
 
 /// What must agree between runs: the total and each hit's rank, id, score and snippet.

@@ -7,8 +7,11 @@
 //! cargo bench --bench tantivy_peer -- latency INDEX_DIR QUERIES_TSV [ROUNDS]
 //! ```
 //! `build` prints `{"seconds", "bytes"}` (wall time of the build in the process, size on
-//! disk); `latency` prints `{"queries", "rounds", "p50_ms", "p99_ms", "mean_ms"}`, the first
-//! round a warm-up, as `benches/latency.rs` does.
+//! disk); `latency` prints `{"queries", "rounds", "p50_ms", "p99_ms", "mean_ms", "max_ms"}`,
+//! the first round a warm-up, as `benches/latency.rs` does.
+
+#[path = "support/report.rs"]
+mod report;
 
 use std::io::BufRead;
 use std::path::Path;
@@ -135,13 +138,5 @@ fn latency(dir: &Path, queries: &Path, rounds: usize) {
             }
         }
     }
-    times.sort_by(f64::total_cmp);
-    let pct = |p: f64| times[((times.len() as f64 - 1.0) * p).round() as usize];
-    println!(
-        "{{\"queries\": {}, \"rounds\": {rounds}, \"p50_ms\": {:.3}, \"p99_ms\": {:.3}, \"mean_ms\": {:.3}}}",
-        queries.len(),
-        pct(0.5),
-        pct(0.99),
-        times.iter().sum::<f64>() / times.len() as f64,
-    );
+    report::print(queries.len(), rounds, times);
 }
