@@ -14,8 +14,8 @@
 //! (`search --plain --json`), and the in-process hits (ids, ranks, scores, snippets) must be
 //! the CLI's; every timed run must then return the same hits as the first.
 
-#[path = "support/report.rs"]
-mod report;
+#[path = "support/common.rs"]
+mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -26,10 +26,7 @@ use medsearch::index::Searchable;
 use medsearch::search::{self, Feedback, Results, SearchOptions};
 
 fn main() {
-    let args: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| a != "--bench")
-        .collect();
+    let args = common::args();
     let [corpus, index_dir, queries, rest @ ..] = args.as_slice() else {
         eprintln!(
             "usage: cargo bench --bench latency -- CORPUS_DIR INDEX_DIR QUERIES_FILE [ROUNDS]"
@@ -76,7 +73,7 @@ fn main() {
             }
         }
     }
-    report::print(queries.len(), rounds, times);
+    common::print_latency(queries.len(), rounds, times);
 }
 
 /// What must agree between runs: the total and each hit's rank, id, score and snippet.

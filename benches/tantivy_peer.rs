@@ -10,8 +10,8 @@
 //! disk); `latency` prints `{"queries", "rounds", "p50_ms", "p99_ms", "mean_ms", "max_ms"}`,
 //! the first round a warm-up, as `benches/latency.rs` does.
 
-#[path = "support/report.rs"]
-mod report;
+#[path = "support/common.rs"]
+mod common;
 
 use std::io::BufRead;
 use std::path::Path;
@@ -23,10 +23,7 @@ use tantivy::schema::{IndexRecordOption, STORED, STRING, Schema, TEXT, TextField
 use tantivy::{Index, IndexWriter, TantivyDocument, Term, doc};
 
 fn main() {
-    let args: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| a != "--bench")
-        .collect();
+    let args = common::args();
     match args
         .iter()
         .map(String::as_str)
@@ -138,5 +135,5 @@ fn latency(dir: &Path, queries: &Path, rounds: usize) {
             }
         }
     }
-    report::print(queries.len(), rounds, times);
+    common::print_latency(queries.len(), rounds, times);
 }
