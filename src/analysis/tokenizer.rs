@@ -13,11 +13,10 @@
 //! always falls at ASCII whitespace, so the text is read a run between whitespace at a time;
 //! an ASCII run goes to [`AsciiWords`], which finds the same word segments with the rules that
 //! can apply to ASCII (letters, digits and `_` join; `:` `.` `'` join letters; `,` `;` `.` `'`
-//! join digits), and any other run (with the non-ASCII runs that follow it) to the general
-//! rules, with the whitespace before it as context (so a combining mark after spaces attaches
-//! as it would in the whole text). A
-//! property test checks the result against the general segmentation of the whole text; it
-//! takes about a tenth of the indexing time off.
+//! join digits), and any other run to the general rules, with the whitespace before it as
+//! context (so a combining mark after spaces attaches as it would in the whole text); runs of
+//! a kind go together. A property test checks the result against the general segmentation of
+//! the whole text; it takes about a tenth of the indexing time off.
 
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 use unicode_segmentation::{UWordBoundIndices, UnicodeSegmentation};
@@ -137,25 +136,21 @@ impl<'a> Iterator for Words<'a> {
             }
             let after = self.at;
             let (start, end) = self.next_run(after)?;
+            let ascii = self.text[start..end].is_ascii();
+            // The runs that follow of the same kind go with it: a non-ASCII space such as
+            // U+3000 joins the spaces after it, and ASCII runs need no boundary between them.
             self.at = end;
-            self.run = if self.text[start..end].is_ascii() {
-                Run::Ascii(
-                    start,
-                    AsciiWords {
-                        text: &self.text[start..end],
-                        at: 0,
-                    },
-                )
+            while let Some((next, next_end)) = self.next_run(self.at)
+                && self.text[next..next_end].is_ascii() == ascii
+            {
+                self.at = next_end;
+            }
+            self.run = if ascii {
+                let text = &self.text[start..self.at];
+                Run::Ascii(start, AsciiWords { text, at: 0 })
             } else {
-                // Following runs that are not ASCII either go with it (a non-ASCII space such
-                // as U+3000 joins the spaces after it), and the whitespace before it is its
-                // context: UAX #29 joins spaces (WB3d) and attaches a mark after them (WB4);
-                // nothing reaches across whitespace further.
-                while let Some((next, next_end)) = self.next_run(self.at)
-                    && !self.text[next..next_end].is_ascii()
-                {
-                    self.at = next_end;
-                }
+                // The whitespace before it is its context: UAX #29 joins spaces (WB3d) and
+                // attaches a mark after them (WB4); nothing reaches across whitespace further.
                 Run::Unicode(after, self.text[after..self.at].split_word_bound_indices())
             };
         }

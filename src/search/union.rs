@@ -75,12 +75,15 @@ impl TermUnion {
     /// Adds `query` as an optional clause (a union's clauses, a term query's term, or the
     /// query itself).
     pub fn absorb(&mut self, query: Box<dyn Query>) {
-        match TermUnion::of(&*query) {
-            Some(other) => {
-                self.terms.extend(other.terms);
-                self.others.extend(other.others);
+        match query.downcast::<TermUnion>() {
+            Ok(union) => {
+                self.terms.extend(union.terms);
+                self.others.extend(union.others);
             }
-            None => self.others.push(query),
+            Err(query) => match query.downcast_ref::<TermQuery>() {
+                Some(term) => self.terms.push((term.term().clone(), 1.0)),
+                None => self.others.push(query),
+            },
         }
     }
 
