@@ -21,7 +21,7 @@ use crate::index::{self, Mode, Searchable, UpdateReport};
 use crate::output::{self, Line, Locations, Style};
 use crate::parse::RecordKind;
 use crate::search::{self, Feedback, Ranking, SearchOptions};
-use crate::{interrupt, show, watch};
+use crate::{interrupt, serve, show, watch};
 
 /// Section-aware full-text search over patient-information pages.
 #[derive(Debug, Parser)]
@@ -49,6 +49,9 @@ enum Command {
     Abbreviations(ReportArgs),
     /// Write every record as one JSON object a line (for another search engine).
     Export(ExportArgs),
+    /// Serve the search page and the HTTP API: `medsearch serve`, then open the URL it prints;
+    /// builds the index first if there is none. Ctrl-C stops it.
+    Serve(ServeArgs),
     /// Print a shell completion script: `medsearch completions bash > ...`.
     Completions(CompletionsArgs),
     /// Print the manual page (roff): `medsearch man > medsearch.1`.
@@ -147,6 +150,24 @@ struct ShowArgs {
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    location: Location,
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Address and port to listen on; loopback unless another address is given
+    /// (`0.0.0.0:7700` listens on every interface; port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:7700")]
+    addr: std::net::SocketAddr,
+    /// Most requests reading the index at once (default: the number of cores); more wait,
+    /// up to 256, then get 429.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    max_searches: Option<u32>,
+    /// Longest a request may take, waiting included, in seconds (then 503).
+    #[arg(long, value_name = "SECONDS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    timeout: u64,
     #[command(flatten)]
     location: Location,
 }
@@ -348,6 +369,7 @@ impl Command {
             Command::Show(args) => Some(&args.location),
             Command::Eval(args) => Some(&args.location),
             Command::Export(args) => Some(&args.location),
+            Command::Serve(args) => Some(&args.location),
             Command::Completions(_) | Command::Man => None,
         }
     }
@@ -429,7 +451,7 @@ fn arguments(e: clap::Error, args: &[OsString]) -> std::result::Result<Outcome, 
         }
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => Err(usage(
             "a command is needed: index, status, search, show, eval, abbreviations, export, \
-             completions or man (see `medsearch --help`)"
+             serve, completions or man (see `medsearch --help`)"
                 .to_string(),
         )),
         _ => {
@@ -571,6 +593,24 @@ fn execute(command: Command) -> Result<Outcome> {
                 output::export_line(&mut out, record, body).map_err(stdout_error)
             })?;
             Ok(found(any))
+        }
+        Command::Serve(args) => {
+            let at = &args.location;
+            let searchable = open_or_build(at)?;
+            let cores = std::thread::available_parallelism().map_or(2, usize::from);
+            let settings = serve::Settings {
+                addr: args.addr,
+                corpus: at.corpus.clone(),
+                index: at.index.clone(),
+                max_searches: args.max_searches.map_or(cores, |n| n as usize),
+                timeout: std::time::Duration::from_secs(args.timeout),
+            };
+            drop(out);
+            serve::serve(searchable, settings, |addr| {
+                eprintln!("{}", output::serving(addr));
+            })?;
+            eprintln!("medsearch: stopped");
+            Ok(Outcome::Found)
         }
         Command::Completions(args) => {
             clap_complete::generate(args.shell, &mut Cli::command(), "medsearch", &mut out);

@@ -85,6 +85,15 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// `serve` could not listen on the address given.
+    #[error("cannot listen on {addr}: {source} (give another with --addr)")]
+    Listen {
+        /// The address, as given.
+        addr: String,
+        /// Why.
+        source: std::io::Error,
+    },
+
     /// An error reported by the tantivy search library.
     #[error("search engine: {0}")]
     Tantivy(#[from] tantivy::TantivyError),

@@ -19,7 +19,8 @@
 //! disk: the folder protocol, incremental updates, opening a snapshot) → [`search`] (parse →
 //! correct → compile → collect → snippets, with [`expand`]: synonyms and abbreviations) →
 //! [`output`]; [`eval`] runs batches of queries; [`show`] finds one record; [`watch`]
-//! re-indexes on file changes; [`interrupt`] handles Ctrl-C; [`cli`] ties them to the command
+//! re-indexes on file changes; [`interrupt`] handles Ctrl-C; [`serve`] answers HTTP (the API and
+//! the search page); [`cli`] ties them to the command
 //! line.
 
 pub mod analysis;
@@ -33,6 +34,7 @@ pub mod interrupt;
 pub mod output;
 pub mod parse;
 pub mod search;
+pub mod serve;
 pub mod show;
 pub mod watch;
 

@@ -658,6 +658,19 @@ pub fn watch_event(event: &WatchEvent, corpus: &Path) -> Line {
     }
 }
 
+/// What `serve` says once it listens: the URL to open, and a warning when it is reachable
+/// from other machines.
+pub fn serving(addr: std::net::SocketAddr) -> String {
+    let mut line = format!("medsearch: serving http://{addr}/ (Ctrl-C stops)");
+    if !addr.ip().is_loopback() {
+        line.push_str(&format!(
+            "\nmedsearch: warning: listening on {}: other machines can reach this server",
+            addr.ip()
+        ));
+    }
+    line
+}
+
 /// A duration for people: `850 ms`, `2.41 s`.
 pub fn duration(d: Duration) -> String {
     if d < Duration::from_secs(1) {

@@ -8,5 +8,6 @@ mod matching;
 mod parse;
 mod ranking;
 mod rebuild;
+mod serve;
 mod truth;
 mod util;

@@ -239,3 +239,105 @@ impl Results {
         self.hits.iter().map(|h| h.anchor.as_str()).collect()
     }
 }
+
+/// A `medsearch serve` process on a free loopback port, stopped (SIGTERM) when dropped.
+pub struct Server {
+    child: std::process::Child,
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub url: String,
+    /// Reads what it prints on stderr after its URL, until it exits.
+    stderr: Option<std::thread::JoinHandle<String>>,
+}
+
+impl Server {
+    /// Starts `medsearch serve --addr 127.0.0.1:0 ARGS` in `env` and waits for its URL.
+    pub fn start(env: &Env, args: &[&str]) -> Server {
+        use std::io::{BufRead, BufReader};
+        let mut all = vec!["serve", "--addr", "127.0.0.1:0"];
+        all.extend(args);
+        let mut child = env
+            .command(&all)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn medsearch serve");
+        let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+        let mut seen = String::new();
+        let url = loop {
+            match lines.next() {
+                Some(Ok(line)) => {
+                    if let Some(rest) = line.strip_prefix("medsearch: serving ") {
+                        let url = rest.split_whitespace().next().expect("a URL");
+                        break url.trim_end_matches('/').to_string();
+                    }
+                    seen.push_str(&line);
+                    seen.push('\n');
+                }
+                _ => panic!("serve stopped before listening: {seen}"),
+            }
+        };
+        let stderr = std::thread::spawn(move || {
+            lines
+                .map_while(std::result::Result::ok)
+                .map(|line| line + "\n")
+                .collect()
+        });
+        Server {
+            child,
+            url,
+            stderr: Some(stderr),
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// `GET PATH`: status, the generation header, body.
+    pub fn get(&self, path: &str) -> (u16, Option<String>, String) {
+        let response = ureq::get(&format!("{}{path}", self.url))
+            .config()
+            .http_status_as_error(false)
+            .build()
+            .call()
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        let status = response.status().as_u16();
+        let generation = response
+            .headers()
+            .get("x-medsearch-generation")
+            .map(|v| v.to_str().unwrap().to_string());
+        let body = response.into_body().read_to_string().expect("a text body");
+        (status, generation, body)
+    }
+
+    /// `GET PATH`, expecting 200 and JSON.
+    #[track_caller]
+    pub fn json<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
+        let (status, _, body) = self.get(path);
+        assert_eq!(status, 200, "GET {path}: {body}");
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("GET {path}: {e}: {body}"))
+    }
+
+    /// Sends SIGTERM and waits: the exit status and what it printed on stderr after its URL.
+    pub fn stop(mut self) -> (Option<i32>, String) {
+        self.terminate();
+        let status = self.child.wait().expect("wait for serve");
+        let stderr = self.stderr.take().expect("stderr reader").join().unwrap();
+        (status.code(), stderr)
+    }
+
+    fn terminate(&self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            self.terminate();
+            let _ = self.child.wait();
+        }
+    }
+}

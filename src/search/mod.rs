@@ -239,13 +239,7 @@ pub struct Results {
 /// Runs a query against an opened index (see the module docs for the steps). A correction
 /// that finds nothing does not replace the query: the query runs as typed.
 pub fn search(s: &Searchable, query_text: &str, opts: &SearchOptions) -> Result<Results> {
-    let parse = |text: &str| {
-        if opts.plain {
-            query::parse_plain(text)
-        } else {
-            query::parse(text)
-        }
-    };
+    let parse = |text: &str| parse(text, opts.plain);
     let typed = parse(query_text)?;
     let fixes = correct::corrections(s, &typed, query_text, Limits::Correct)?;
     let corrected = if fixes.is_empty() {
@@ -277,6 +271,22 @@ pub fn search(s: &Searchable, query_text: &str, opts: &SearchOptions) -> Result<
     }
     results.corrected_query = corrected_query;
     Ok(results)
+}
+
+/// A query's syntax tree: with query syntax, or as plain words.
+fn parse(text: &str, plain: bool) -> Result<Node> {
+    if plain {
+        query::parse_plain(text)
+    } else {
+        query::parse(text)
+    }
+}
+
+/// The term sequences that `query_text` highlights (as snippets do), for marking a whole
+/// text with [`snippet::marks`]; the query is read as typed (no corrections).
+pub fn highlights(s: &Searchable, query_text: &str, plain: bool) -> Result<compile::Highlights> {
+    let tree = parse(query_text, plain)?;
+    Ok(compile::compile(s, &tree, None, &Ranking::default(), false)?.highlight)
 }
 
 /// Compiles and runs a parsed query (no corrections): retrieve candidates, rank them (with

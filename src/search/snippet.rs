@@ -36,11 +36,7 @@ pub fn snippet(
     wanted: &[Vec<String>],
     max_chars: usize,
 ) -> Snippet {
-    let mut end = MAX_SOURCE_BYTES.min(text.len());
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    let text = &text[..end];
+    let text = &text[..floor_boundary(text, MAX_SOURCE_BYTES)];
     let matches = find_matches(text, analyzer, wanted);
     let (start, end) = if text.chars().count() <= max_chars {
         (0, text.len())
@@ -48,6 +44,25 @@ pub fn snippet(
         window(text, &matches, max_chars)
     };
     render(text, start, end, &matches)
+}
+
+/// Byte ranges `[start, end)` of the matches of `wanted` in the whole of `text` (up to
+/// [`MAX_SOURCE_BYTES`]), sorted and non-overlapping: what a document page marks.
+pub fn marks(text: &str, analyzer: &mut TextAnalyzer, wanted: &[Vec<String>]) -> Vec<[usize; 2]> {
+    let text = &text[..floor_boundary(text, MAX_SOURCE_BYTES)];
+    find_matches(text, analyzer, wanted)
+        .into_iter()
+        .map(|(start, end, _)| [start, end])
+        .collect()
+}
+
+/// The largest char boundary of `text` at or below `at`.
+fn floor_boundary(text: &str, at: usize) -> usize {
+    let mut end = at.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    end
 }
 
 /// `(start, end, which)`: byte ranges of matched token runs, sorted, non-overlapping.

@@ -1,0 +1,79 @@
+//! The generation a server searches, following the index as writers publish new ones.
+//!
+//! [`Live::current`] reads the index's `CURRENT` (one small file) on every request. When it
+//! names another generation than the one held, the first request to see it opens the new one
+//! (while it does, the other requests go on with the one held: none waits, none fails) and
+//! swaps it in; requests already running keep theirs to the end, since each holds an
+//! `Arc` of one whole [`Searchable`] (a snapshot: see [`crate::index::generation`]). A
+//! generation that cannot be opened is reported once on stderr, and the one held goes on
+//! serving until a later generation opens.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+
+use crate::index::{Searchable, generation};
+use crate::output;
+
+/// The generation being served, and where to look for newer ones.
+pub struct Live {
+    index: PathBuf,
+    corpus: PathBuf,
+    held: RwLock<Arc<Searchable>>,
+    /// Taken by the request that opens a new generation; holds the name of the last
+    /// generation that failed to open (not tried again).
+    opening: Mutex<Option<String>>,
+}
+
+impl Live {
+    /// Serves `searchable` (opened from `index` with the synonyms of `corpus`) until a newer
+    /// generation is published.
+    pub fn new(searchable: Searchable, index: PathBuf, corpus: PathBuf) -> Live {
+        Live {
+            index,
+            corpus,
+            held: RwLock::new(Arc::new(searchable)),
+            opening: Mutex::new(None),
+        }
+    }
+
+    /// The generation to answer a request with: the live one, or the one held while the live
+    /// one is being opened by another request (or cannot be opened).
+    pub fn current(&self) -> Arc<Searchable> {
+        let held = self.held();
+        let live = match generation::live_name(&self.index) {
+            Ok(Some(name)) if name != held.generation_name() => name,
+            _ => return held,
+        };
+        let Ok(mut failed) = self.opening.try_lock() else {
+            return held;
+        };
+        if failed.as_deref() == Some(live.as_str()) {
+            return held;
+        }
+        let held = self.held();
+        if held.generation_name() == live {
+            return held;
+        }
+        match Searchable::open(&self.index, &self.corpus) {
+            Ok(searchable) => {
+                let searchable = Arc::new(searchable);
+                *self.held.write().unwrap_or_else(PoisonError::into_inner) =
+                    Arc::clone(&searchable);
+                searchable
+            }
+            Err(e) => {
+                eprintln!(
+                    "medsearch: warning: still serving {}: {}",
+                    held.generation_name(),
+                    output::clean(&e.to_string())
+                );
+                *failed = Some(live);
+                held
+            }
+        }
+    }
+
+    fn held(&self) -> Arc<Searchable> {
+        Arc::clone(&self.held.read().unwrap_or_else(PoisonError::into_inner))
+    }
+}

@@ -1,0 +1,575 @@
+//! `medsearch serve`: the HTTP API and the search page, from the one binary.
+//!
+//! Routes:
+//! - `GET /api/search?q=&limit=&kind=&plain=&count=`: the object `search --json` prints,
+//!   written by the same function ([`output::results`]); `400` with `{"error", "position"}`
+//!   for a malformed query or parameter.
+//! - `GET /api/records/{doc}/{anchor}`: one record whole, as `show --json` prints it (`404`
+//!   with the closest records when there is none).
+//! - `GET /api/status`: the object `status --json` prints (without its checksum pass, which
+//!   reads the whole index: `medsearch status` does that).
+//! - `GET /`: the search page ([`ASSETS`]: HTML, CSS and a script compiled into the binary);
+//!   `GET /docs/{doc}?q=`: a document as HTML with the query's words marked ([`page`]).
+//!
+//! Design:
+//! - axum on tokio. Every request that reads the index runs on tokio's blocking pool (a
+//!   search is CPU work and file reads) and holds one generation from start to end
+//!   ([`live::Live`]): a response never mixes generations, and a new generation published by
+//!   `medsearch index` (or `index --watch`) is seen by the next request, with no restart and
+//!   no failed request.
+//! - Limits, each with its own status: a request body over [`MAX_BODY_BYTES`] gets `413`;
+//!   at most `max_searches` requests read the index at once, and when [`MAX_QUEUED`] more
+//!   already wait, another gets `429` (with `Retry-After`); a request not answered within
+//!   the timeout (waiting included) gets `503`. Queries are capped as the CLI caps them (the
+//!   parser's limits, `400` with the position), `limit` as `--limit` is (1 to 10,000), and
+//!   the request line and headers by hyper's bounds (`431` beyond them).
+//! - Security: every response carries a Content-Security-Policy that allows scripts, styles
+//!   and requests only from this server (no inline script), `nosniff`, no framing. Text from
+//!   the corpus and the query reaches HTML only escaped ([`page`] through maud; the page's
+//!   script builds results with `textContent`).
+//! - The server stops on Ctrl-C or SIGTERM: it stops accepting, lets requests in flight
+//!   finish, then exits 0. It listens on loopback unless given another address.
+
+pub mod live;
+pub mod page;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path as UrlPath, Query, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::Serialize;
+use tokio::sync::Semaphore;
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::error::{Error, Result};
+use crate::index::Searchable;
+use crate::output::{self, Style};
+use crate::parse::RecordKind;
+use crate::search::{self, SearchOptions};
+use crate::show;
+use live::Live;
+
+/// Largest request body accepted (no route takes a body).
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+/// How many requests may wait for the index beyond those reading it.
+pub const MAX_QUEUED: usize = 256;
+
+/// The files of the search page, compiled into the binary: path, content type, content.
+pub const ASSETS: [(&str, &str, &str); 3] = [
+    (
+        "/",
+        "text/html; charset=utf-8",
+        include_str!("assets/index.html"),
+    ),
+    (
+        "/assets/style.css",
+        "text/css; charset=utf-8",
+        include_str!("assets/style.css"),
+    ),
+    (
+        "/assets/app.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/app.js"),
+    ),
+];
+
+/// The response header that names the generation that answered.
+pub const GENERATION_HEADER: HeaderName = HeaderName::from_static("x-medsearch-generation");
+
+/// Scripts, styles, images and requests from this server only; no inline script, no plugins,
+/// no framing, forms only to this server.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                   connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+                   frame-ancestors 'none'";
+
+/// How a server runs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where to listen.
+    pub addr: SocketAddr,
+    /// The corpus folder as given (hit paths are joined to it).
+    pub corpus: PathBuf,
+    /// The index folder.
+    pub index: PathBuf,
+    /// Most requests reading the index at once.
+    pub max_searches: usize,
+    /// Longest a request may take, waiting included.
+    pub timeout: Duration,
+}
+
+/// What every request handler shares.
+struct App {
+    live: Live,
+    settings: Settings,
+    searches: Arc<Semaphore>,
+    /// Requests waiting for the index or reading it.
+    pending: AtomicUsize,
+}
+
+/// Serves `searchable` (and the generations after it) until Ctrl-C or SIGTERM; `listening`
+/// is told the address once the socket is bound (port 0 becomes a real port).
+pub fn serve(
+    searchable: Searchable,
+    settings: Settings,
+    listening: impl FnOnce(SocketAddr),
+) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("<tokio runtime>", e))?;
+    let addr = settings.addr;
+    let listen_error = |e| Error::Listen {
+        addr: addr.to_string(),
+        source: e,
+    };
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(listen_error)?;
+        listening(listener.local_addr().map_err(listen_error)?);
+        let app = Arc::new(App {
+            live: Live::new(searchable, settings.index.clone(), settings.corpus.clone()),
+            searches: Arc::new(Semaphore::new(settings.max_searches.max(1))),
+            pending: AtomicUsize::new(0),
+            settings,
+        });
+        axum::serve(listener, router(app))
+            .with_graceful_shutdown(stop_signal())
+            .await
+            .map_err(|e| Error::io("<http server>", e))
+    })
+}
+
+/// The routes and the layers around them (see the module docs).
+fn router(app: Arc<App>) -> Router {
+    let mut router = Router::new()
+        .route("/api/search", get(api_search))
+        .route("/api/records/{*id}", get(api_record))
+        .route("/api/status", get(api_status))
+        .route("/docs/{*doc}", get(doc_page));
+    for (path, content_type, content) in ASSETS {
+        router = router.route(
+            path,
+            get(move || async move { ([(header::CONTENT_TYPE, content_type)], content) }),
+        );
+    }
+    let headers = [
+        (header::CONTENT_SECURITY_POLICY, CSP),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "same-origin"),
+        (header::CACHE_CONTROL, "no-cache"),
+    ];
+    let mut router = router
+        .fallback(not_found)
+        .with_state(app)
+        .layer(CompressionLayer::new())
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
+    for (name, value) in headers {
+        router = router.layer(SetResponseHeaderLayer::overriding(
+            name,
+            HeaderValue::from_static(value),
+        ));
+    }
+    router
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn stop_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = interrupt => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = interrupt.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+}
+
+/// An API error: its status and `{"error": ..., "position": N}` (position when the query
+/// has one).
+#[derive(Debug)]
+struct ApiError {
+    status: StatusCode,
+    message: String,
+    position: Option<usize>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            message: message.into(),
+            position: None,
+        }
+    }
+
+    fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, message)
+    }
+}
+
+/// Bad queries are the client's (`400`); anything else is the server's (`500`).
+impl From<Error> for ApiError {
+    fn from(error: Error) -> ApiError {
+        let message = output::clean(&error.to_string());
+        match error {
+            Error::Query { position, .. } => ApiError {
+                position: Some(position),
+                ..ApiError::bad_request(message)
+            },
+            _ => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, message),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    position: Option<usize>,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            error: &self.message,
+            position: self.position,
+        };
+        let mut response = (self.status, json(&body)).into_response();
+        if self.status == StatusCode::TOO_MANY_REQUESTS {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        response
+    }
+}
+
+/// A JSON body with its content type.
+fn json(value: &impl Serialize) -> Response {
+    let body = serde_json::to_vec(value).expect("plain data serializes");
+    json_bytes(body)
+}
+
+fn json_bytes(body: Vec<u8>) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// Counts a request as pending for as long as it lives.
+struct Pending<'a>(&'a AtomicUsize);
+
+impl Drop for Pending<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl App {
+    /// Runs `work` on the generation being served, on the blocking pool, within the limits
+    /// (see the module docs).
+    /// Responses name the generation that made them ([`GENERATION_HEADER`]).
+    async fn with_index(
+        self: &Arc<Self>,
+        work: impl FnOnce(&App, &Searchable) -> std::result::Result<Response, ApiError> + Send + 'static,
+    ) -> std::result::Result<Response, ApiError> {
+        let before = self.pending.fetch_add(1, Ordering::SeqCst);
+        let _pending = Pending(&self.pending);
+        if before >= self.settings.max_searches + MAX_QUEUED {
+            return Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                format!("too many requests: {before} already waiting or running; try again"),
+            ));
+        }
+        let timeout = self.settings.timeout;
+        let app = Arc::clone(self);
+        let run = async move {
+            let permit = Arc::clone(&app.searches).acquire_owned().await;
+            let permit = permit.map_err(|_| {
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "the server is stopping")
+            })?;
+            let joined = tokio::task::spawn_blocking(move || {
+                let _permit = permit;
+                let searchable = app.live.current();
+                let mut response = work(&app, &searchable)?;
+                if let Ok(name) = HeaderValue::from_str(searchable.generation_name()) {
+                    response.headers_mut().insert(GENERATION_HEADER, name);
+                }
+                Ok(response)
+            })
+            .await;
+            joined.unwrap_or_else(|e| {
+                let why = match e.try_into_panic() {
+                    Ok(panic) => crate::panic_message(&*panic),
+                    Err(e) => e.to_string(),
+                };
+                Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, why))
+            })
+        };
+        tokio::time::timeout(timeout, run)
+            .await
+            .unwrap_or_else(|_| {
+                Err(ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    format!(
+                        "no answer within {}: the server is busy; try again",
+                        output::duration(timeout)
+                    ),
+                ))
+            })
+    }
+}
+
+/// What `/api/search` is asked.
+#[derive(Debug, PartialEq)]
+struct SearchParams {
+    q: String,
+    limit: usize,
+    kind: Option<RecordKind>,
+    plain: bool,
+    count: bool,
+}
+
+impl SearchParams {
+    /// Reads the query string's pairs, refusing what `search` would refuse.
+    fn read(pairs: Vec<(String, String)>) -> std::result::Result<SearchParams, ApiError> {
+        let mut params = SearchParams {
+            q: String::new(),
+            limit: 10,
+            kind: None,
+            plain: false,
+            count: false,
+        };
+        let mut query = None;
+        for (name, value) in pairs {
+            match name.as_str() {
+                "q" => query = Some(value),
+                "limit" => {
+                    params.limit = value
+                        .parse()
+                        .ok()
+                        .filter(|n| (1..=10_000).contains(n))
+                        .ok_or_else(|| {
+                            ApiError::bad_request(format!(
+                                "limit '{}' is not a whole number from 1 to 10000",
+                                output::clean(&value)
+                            ))
+                        })?;
+                }
+                "kind" => {
+                    params.kind = match value.as_str() {
+                        "" | "all" => None,
+                        _ => Some(
+                            RecordKind::ALL
+                                .into_iter()
+                                .find(|k| k.as_str() == value)
+                                .ok_or_else(|| {
+                                    ApiError::bad_request(format!(
+                                        "kind '{}' is not one of section, reference, reviewer, all",
+                                        output::clean(&value)
+                                    ))
+                                })?,
+                        ),
+                    };
+                }
+                "plain" => params.plain = flag(&name, &value)?,
+                "count" => params.count = flag(&name, &value)?,
+                _ => {
+                    return Err(ApiError::bad_request(format!(
+                        "unknown parameter '{}' (q, limit, kind, plain, count)",
+                        output::clean(&name)
+                    )));
+                }
+            }
+        }
+        params.q = query.ok_or_else(|| ApiError::bad_request("the q parameter is missing"))?;
+        Ok(params)
+    }
+}
+
+/// A yes/no parameter: `true`/`1`/empty (`?plain`) or `false`/`0`.
+fn flag(name: &str, value: &str) -> std::result::Result<bool, ApiError> {
+    match value {
+        "" | "1" | "true" => Ok(true),
+        "0" | "false" => Ok(false),
+        _ => Err(ApiError::bad_request(format!(
+            "{name} '{}' is not true or false",
+            output::clean(value)
+        ))),
+    }
+}
+
+async fn api_search(
+    State(app): State<Arc<App>>,
+    query: std::result::Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> std::result::Result<Response, ApiError> {
+    let Query(pairs) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let params = SearchParams::read(pairs)?;
+    app.with_index(move |app, s| {
+        let options = SearchOptions {
+            limit: params.limit,
+            kind: params.kind,
+            corpus: app.settings.corpus.clone(),
+            plain: params.plain,
+            count: params.count,
+            ..SearchOptions::default()
+        };
+        let results = search::search(s, &params.q, &options)?;
+        let mut body = Vec::new();
+        output::results(&mut body, &results, Style::Json).expect("writing to memory");
+        Ok(json_bytes(body))
+    })
+    .await
+}
+
+async fn api_record(
+    State(app): State<Arc<App>>,
+    UrlPath(id): UrlPath<String>,
+) -> std::result::Result<Response, ApiError> {
+    let Some((doc, anchor)) = id.rsplit_once('/') else {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "a record is named /api/records/DOC/ANCHOR",
+        ));
+    };
+    let name = format!("{doc}#{anchor}");
+    app.with_index(
+        move |app, s| match show::find(s, &name, &app.settings.corpus)? {
+            show::Found::Record(record, body) => {
+                let mut out = Vec::new();
+                output::record(&mut out, &record, &body, Style::Json).expect("writing to memory");
+                Ok(json_bytes(out))
+            }
+            show::Found::Nothing(missing) => Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                output::no_record(&missing),
+            )),
+        },
+    )
+    .await
+}
+
+async fn api_status(State(app): State<Arc<App>>) -> std::result::Result<Response, ApiError> {
+    app.with_index(|app, s| {
+        let at = &app.settings;
+        let differences = s.stale_files(&at.corpus)?;
+        let status = output::Status {
+            index: &at.index,
+            corpus: &at.corpus,
+            searchable: s,
+            size_bytes: s.size_bytes()?,
+            differences: &differences,
+        };
+        let mut out = Vec::new();
+        output::status(&mut out, &status, Style::Json).expect("writing to memory");
+        Ok(json_bytes(out))
+    })
+    .await
+}
+
+async fn doc_page(
+    State(app): State<Arc<App>>,
+    UrlPath(doc): UrlPath<String>,
+    query: std::result::Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Response {
+    let q = query
+        .ok()
+        .and_then(|Query(pairs)| pairs.into_iter().find(|(n, _)| n == "q"))
+        .map(|(_, v)| v);
+    app.with_index(move |app, s| {
+        Ok(
+            match page::document(s, &app.settings.corpus, &doc, q.as_deref())? {
+                Some(html) => html_response(StatusCode::OK, html),
+                None => html_response(StatusCode::NOT_FOUND, page::not_found(&doc)),
+            },
+        )
+    })
+    .await
+    .unwrap_or_else(IntoResponse::into_response)
+}
+
+fn html_response(status: StatusCode, html: String) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        html,
+    )
+        .into_response()
+}
+
+async fn not_found(uri: Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        return ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!(
+                "no such endpoint '{}' (/api/search, /api/records/DOC/ANCHOR, /api/status)",
+                output::clean(uri.path())
+            ),
+        )
+        .into_response();
+    }
+    html_response(StatusCode::NOT_FOUND, page::not_found(uri.path()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(query: &str) -> std::result::Result<SearchParams, ApiError> {
+        let pairs = form_urlencoded::parse(query.as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        SearchParams::read(pairs)
+    }
+
+    #[test]
+    fn search_parameters_are_read_as_the_cli_reads_its_options() {
+        let p = read("q=embolic+agent&limit=5&kind=reference&plain&count=false").unwrap();
+        assert_eq!(
+            p,
+            SearchParams {
+                q: "embolic agent".into(),
+                limit: 5,
+                kind: Some(RecordKind::Reference),
+                plain: true,
+                count: false,
+            }
+        );
+        assert_eq!(read("q=x&kind=all").unwrap().kind, None);
+        for (bad, message) in [
+            ("limit=3", "the q parameter is missing"),
+            (
+                "q=x&limit=0",
+                "limit '0' is not a whole number from 1 to 10000",
+            ),
+            ("q=x&limit=10001", "limit '10001' is not"),
+            ("q=x&kind=chapter", "kind 'chapter' is not one of"),
+            ("q=x&plain=maybe", "plain 'maybe' is not true or false"),
+            ("q=x&sort=date", "unknown parameter 'sort'"),
+        ] {
+            let e = read(bad).unwrap_err();
+            assert_eq!(e.status, StatusCode::BAD_REQUEST, "{bad}");
+            assert!(e.message.starts_with(message), "{bad}: {}", e.message);
+        }
+    }
+}

@@ -1,0 +1,304 @@
+//! A document as an HTML page (`GET /docs/{doc}`), with the query's words marked.
+//!
+//! Records are rendered in line order: a section's heading as `<hN id="ANCHOR">`, N one more
+//! than the number of headings above it (the title is `h1`; capped at `h6`); its body's
+//! paragraphs (blocks between blank lines) as `<p>`, and runs of lines that start with a
+//! bullet (`•`, `-`, `*`, `–`) as a `<ul>`; consecutive references as an `<ol>` and reviewers
+//! as a `<ul>`, each item with `id` = its anchor (`ref-N`, `reviewer-N`). So the links that
+//! search results give (`/docs/DOC#ANCHOR`) land on the section, and a browser scrolls to it.
+//!
+//! With `?q=`, the words of that query are marked with `<mark>` in headings and bodies,
+//! found by the analyzer the index uses ([`snippet::marks`]): `tumor` marks `tumour`, and a
+//! phrase marks only where its words follow each other.
+//!
+//! Markup is built with maud, which escapes every string it is given: text from the corpus
+//! and from the query reaches the page as text, never as markup. The page loads its style
+//! sheet from the same server and runs no script.
+
+use std::ops::Range;
+use std::path::Path;
+
+use maud::{DOCTYPE, Markup, html};
+use tantivy::tokenizer::TextAnalyzer;
+
+use crate::analysis;
+use crate::error::Result;
+use crate::index::{RecordKey, Searchable, StoredRecord};
+use crate::parse::RecordKind;
+use crate::search::{self, snippet};
+
+/// The page of document `doc` with the words of `query` marked (none when `query` is
+/// `None` or malformed); `None` when the index has no such document.
+pub fn document(
+    s: &Searchable,
+    corpus: &Path,
+    doc: &str,
+    query: Option<&str>,
+) -> Result<Option<String>> {
+    let records = s.records(RecordKey::Doc(doc), corpus)?;
+    let Some((first, _)) = records.first() else {
+        return Ok(None);
+    };
+    let query = query.map(str::trim).filter(|q| !q.is_empty());
+    let mut marker = Marker {
+        wanted: query
+            .and_then(|q| search::highlights(s, q, false).ok())
+            .unwrap_or_default(),
+        analyzer: analysis::analyzer(),
+    };
+    let body = html! {
+        article {
+            @for group in groups(&records) {
+                @match group {
+                    Group::Section(record, body) => (section(record, body, &mut marker)),
+                    Group::Citations(kind, items) => (citations(kind, items, &mut marker)),
+                }
+            }
+        }
+    };
+    let back = query.map(|q| format!("/?{}", query_string(q)));
+    Ok(Some(
+        layout(&first.doc_title, query.unwrap_or(""), back.as_deref(), body).into_string(),
+    ))
+}
+
+/// The page for a document the index does not have.
+pub fn not_found(doc: &str) -> String {
+    let body = html! {
+        h1 { "No such page" }
+        p { "This index has no document " code { (doc) } "." }
+        p { a href="/" { "Search the pages" } }
+    };
+    layout("No such page", "", None, body).into_string()
+}
+
+/// The frame of every document page: a search form in the header, then `body`.
+fn layout(title: &str, query: &str, back: Option<&str>, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · medsearch" }
+                link rel="stylesheet" href="/assets/style.css";
+            }
+            body {
+                a class="skip" href="#content" { "Skip to content" }
+                header class="site" {
+                    div class="bar" {
+                        a class="brand" href="/" { "medsearch" }
+                        form class="mini" role="search" action="/" method="get" {
+                            label class="visually-hidden" for="q" { "Search the pages" }
+                            input id="q" name="q" type="search" value=(query);
+                            button type="submit" { "Search" }
+                        }
+                    }
+                }
+                main id="content" class="doc" {
+                    @if let Some(back) = back {
+                        p class="back" { a href=(back) { "← Back to results" } }
+                    }
+                    (body)
+                }
+            }
+        }
+    }
+}
+
+/// `q=QUERY`, encoded for a URL.
+pub fn query_string(query: &str) -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .append_pair("q", query)
+        .finish()
+}
+
+/// Records as they are laid out: a section alone, or a run of citations of one kind.
+enum Group<'a> {
+    Section(&'a StoredRecord, &'a str),
+    Citations(RecordKind, Vec<(&'a StoredRecord, &'a str)>),
+}
+
+fn groups(records: &[(StoredRecord, String)]) -> Vec<Group<'_>> {
+    let mut out: Vec<Group> = Vec::new();
+    for (record, body) in records {
+        match (record.kind, out.last_mut()) {
+            (RecordKind::Section, _) => out.push(Group::Section(record, body)),
+            (kind, Some(Group::Citations(last, items))) if *last == kind => {
+                items.push((record, body));
+            }
+            (kind, _) => out.push(Group::Citations(kind, vec![(record, body)])),
+        }
+    }
+    out
+}
+
+fn section(record: &StoredRecord, body: &str, marker: &mut Marker) -> Markup {
+    let heading = marker.marked(&record.heading, 0..record.heading.len());
+    let marked = marker.marks(body);
+    let heading = match record.breadcrumbs.len() {
+        0 => html! { h1 id=(record.anchor) { (heading) } },
+        1 => html! { h2 id=(record.anchor) { (heading) } },
+        2 => html! { h3 id=(record.anchor) { (heading) } },
+        3 => html! { h4 id=(record.anchor) { (heading) } },
+        4 => html! { h5 id=(record.anchor) { (heading) } },
+        _ => html! { h6 id=(record.anchor) { (heading) } },
+    };
+    html! {
+        (heading)
+        @for block in blocks(body) {
+            @match block {
+                Block::Paragraph(range) => p { (pieces(body, range, &marked)) },
+                Block::List(items) => ul {
+                    @for item in items { li { (pieces(body, item, &marked)) } }
+                },
+            }
+        }
+    }
+}
+
+fn citations(kind: RecordKind, items: Vec<(&StoredRecord, &str)>, marker: &mut Marker) -> Markup {
+    let items = html! {
+        @for (record, body) in items {
+            li id=(record.anchor) { (marker.marked(body, 0..body.len())) }
+        }
+    };
+    match kind {
+        RecordKind::Reference => html! { ol class="references" { (items) } },
+        _ => html! { ul class="reviewers" { (items) } },
+    }
+}
+
+/// A block of a body: byte ranges into it.
+#[derive(Debug, PartialEq, Eq)]
+enum Block {
+    Paragraph(Range<usize>),
+    /// The items, without their bullets.
+    List(Vec<Range<usize>>),
+}
+
+/// Lines that start with one of these (then a space) are list items.
+const BULLETS: [char; 4] = ['•', '-', '*', '–'];
+
+/// A body's paragraphs and lists (see the module docs).
+fn blocks(body: &str) -> Vec<Block> {
+    let mut out = Vec::new();
+    let mut offset = 0;
+    for line in body.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        let text = line.trim_end();
+        let indent = text.len() - text.trim_start().len();
+        let trimmed = text.trim_start();
+        if trimmed.is_empty() {
+            out.push(None);
+            continue;
+        }
+        let item = trimmed
+            .strip_prefix(BULLETS)
+            .filter(|rest| rest.starts_with(' '))
+            .map(|rest| {
+                let rest = rest.trim_start();
+                let end = start + indent + trimmed.len();
+                end - rest.len()..end
+            });
+        let range = start + indent..start + text.len();
+        match (item, out.last_mut()) {
+            (Some(item), Some(Some(Block::List(items)))) => items.push(item),
+            (Some(item), _) => out.push(Some(Block::List(vec![item]))),
+            (None, Some(Some(Block::Paragraph(p)))) => p.end = range.end,
+            (None, _) => out.push(Some(Block::Paragraph(range))),
+        }
+    }
+    out.into_iter().flatten().collect()
+}
+
+/// Marks a query's words.
+struct Marker {
+    wanted: Vec<Vec<String>>,
+    analyzer: TextAnalyzer,
+}
+
+impl Marker {
+    /// Byte ranges of the query's matches in `text`.
+    fn marks(&mut self, text: &str) -> Vec<[usize; 2]> {
+        if self.wanted.is_empty() {
+            return Vec::new();
+        }
+        snippet::marks(text, &mut self.analyzer, &self.wanted)
+    }
+
+    /// `text[range]` with its matches marked.
+    fn marked(&mut self, text: &str, range: Range<usize>) -> Markup {
+        let marks = self.marks(text);
+        pieces(text, range, &marks)
+    }
+}
+
+/// `text[range]` as text, the parts inside `marks` (sorted byte ranges into `text`) in
+/// `<mark>`.
+fn pieces(text: &str, range: Range<usize>, marks: &[[usize; 2]]) -> Markup {
+    let mut parts: Vec<(&str, bool)> = Vec::new();
+    let mut at = range.start;
+    for &[start, end] in marks {
+        let (start, end) = (start.max(at), end.min(range.end));
+        if start >= end {
+            continue;
+        }
+        parts.push((&text[at..start], false));
+        parts.push((&text[start..end], true));
+        at = end;
+    }
+    parts.push((&text[at..range.end], false));
+    html! {
+        @for (part, marked) in parts {
+            @if marked { mark { (part) } } @else { (part) }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts<'a>(body: &'a str, blocks: &[Block]) -> Vec<Vec<&'a str>> {
+        blocks
+            .iter()
+            .map(|b| match b {
+                Block::Paragraph(r) => vec![&body[r.clone()]],
+                Block::List(items) => items.iter().map(|r| &body[r.clone()]).collect(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn paragraphs_and_lists_split_at_blank_lines_and_bullets() {
+        let body = "First line\nsame paragraph.\n\nUsed to:\n\n• shrink it\n  - control it\n*not a bullet\n\n";
+        assert_eq!(
+            texts(body, &blocks(body)),
+            [
+                vec!["First line\nsame paragraph."],
+                vec!["Used to:"],
+                vec!["shrink it", "control it"],
+                vec!["*not a bullet"],
+            ]
+        );
+        assert!(blocks("").is_empty());
+        assert!(blocks("\n \n").is_empty());
+    }
+
+    #[test]
+    fn pieces_escape_text_and_mark_only_inside_the_range() {
+        let text = "a <b> & tumour here";
+        let marked = pieces(text, 2..text.len(), &[[0, 1], [8, 14]]).into_string();
+        assert_eq!(marked, "&lt;b&gt; &amp; <mark>tumour</mark> here");
+        let cut = pieces(text, 0..10, &[[8, 14]]).into_string();
+        assert_eq!(cut, "a &lt;b&gt; &amp; <mark>tu</mark>");
+    }
+
+    #[test]
+    fn queries_are_encoded_for_urls() {
+        assert_eq!(query_string("embolic agent"), "q=embolic+agent");
+        assert_eq!(query_string("a&b=\"é\""), "q=a%26b%3D%22%C3%A9%22");
+    }
+}

@@ -1,0 +1,261 @@
+//! `medsearch serve` driven over HTTP as a client would: the API answers as the CLI does,
+//! bad input gets 4xx with a clear message, the server follows new index generations without
+//! a failed request, and stops cleanly.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::util::{Env, Server};
+
+const DOC: &str = "liver-directed-therapy-for-neuroendocrine-cancer";
+
+#[test]
+fn the_api_answers_with_the_objects_the_cli_prints() {
+    let env = Env::material();
+    let server = Server::start(&env, &[]);
+    let (status, generation, body) = server.get("/api/search?q=embolic+agent&limit=3");
+    assert_eq!(status, 200);
+    let cli = env.run(&["search", "--json", "--limit", "3", "embolic agent"]);
+    assert_eq!(body, cli.stdout, "the same bytes as `search --json`");
+    assert!(generation.is_some_and(|g| g.starts_with("gen-")));
+
+    let kind = server.get("/api/search?q=catheter&kind=reference&plain=true");
+    let cli = env.run(&[
+        "search",
+        "--json",
+        "--kind",
+        "reference",
+        "--plain",
+        "catheter",
+    ]);
+    assert_eq!(kind.2, cli.stdout);
+
+    let record = server.get(&format!("/api/records/{DOC}/hepatic-arterial-embolization"));
+    let cli = env.run(&[
+        "show",
+        "--json",
+        &format!("{DOC}#hepatic-arterial-embolization"),
+    ]);
+    assert_eq!((record.0, record.2), (200, cli.stdout));
+
+    let status: Value = server.json("/api/status");
+    let cli: Value = serde_json::from_str(&env.run(&["status", "--json"]).stdout).unwrap();
+    assert_eq!(status, cli);
+}
+
+#[test]
+fn bad_requests_get_a_clear_4xx_never_a_500() {
+    let env = Env::material();
+    let server = Server::start(&env, &[]);
+    let error = |path: &str, status: u16| -> Value {
+        let (got, _, body) = server.get(path);
+        assert_eq!(got, status, "GET {path}: {body}");
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("GET {path}: {e}: {body}"))
+    };
+    let unbalanced = error("/api/search?q=liver+%22embolic", 400);
+    assert_eq!(unbalanced["position"], 7);
+    assert!(
+        unbalanced["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("invalid query: unbalanced quote")
+    );
+    let long = "a+".repeat(6_000);
+    assert_eq!(
+        error(&format!("/api/search?q={long}"), 400)["position"],
+        10_001
+    );
+    for (path, message) in [
+        ("/api/search", "the q parameter is missing"),
+        (
+            "/api/search?q=x&limit=100000",
+            "limit '100000' is not a whole number from 1 to 10000",
+        ),
+        (
+            "/api/search?q=x&kind=chapter",
+            "kind 'chapter' is not one of section, reference, reviewer, all",
+        ),
+        (
+            "/api/search?q=x&order=new",
+            "unknown parameter 'order' (q, limit, kind, plain, count)",
+        ),
+    ] {
+        assert_eq!(error(path, 400)["error"], message, "{path}");
+    }
+    let missing = error(&format!("/api/records/{DOC}/hepatic-embolization"), 404);
+    assert!(
+        missing["error"]
+            .as_str()
+            .unwrap()
+            .contains("hepatic-arterial-embolization")
+    );
+    error("/api/nothing", 404);
+    let (status, _, page) = server.get("/docs/no-such-page");
+    assert_eq!(status, 404);
+    assert!(page.contains("No such page"));
+
+    // A body over the bound: 413 before anything is read.
+    let big = ureq::post(&format!("{}/api/search?q=x", server.url))
+        .config()
+        .http_status_as_error(false)
+        .build()
+        .send(&vec![b'a'; 100_000][..])
+        .unwrap();
+    assert_eq!(big.status().as_u16(), 413);
+    // A request head over hyper's bound: 431.
+    let head = ureq::get(&format!("{}/api/search?q=x", server.url))
+        .header("x-big", "a".repeat(1 << 20))
+        .config()
+        .http_status_as_error(false)
+        .build()
+        .call();
+    assert!(
+        head.as_ref().is_ok_and(|r| r.status().as_u16() == 431) || head.is_err(),
+        "{head:?}"
+    );
+    let (code, stderr) = server.stop();
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn document_pages_mark_the_query_and_escape_the_corpus() {
+    let env = Env::material();
+    env.write(
+        "hostile.txt",
+        "Care <script>alert(1)</script> guide\n\nIntro with <img src=x onerror=alert(2)> text \
+         about tumours.\n\nWhat \"helps\" & why\n\n• one <b>bold</b> claim\n• another\n",
+    );
+    let server = Server::start(&env, &[]);
+    let (status, _, page) = server.get(&format!("/docs/{DOC}?q=tumor"));
+    assert_eq!(status, 200);
+    assert!(page.contains(r#"<h2 id="hepatic-arterial-embolization">"#));
+    assert!(page.contains("<mark>tumour</mark>"), "tumor marks tumour");
+    assert!(page.contains(r#"<li id="ref-1">"#));
+    assert!(page.contains(r#"<ol class="references">"#));
+
+    let (_, _, page) = server.get("/docs/hostile?q=%3Cscript%3Ealert(3)%3C/script%3E+helps");
+    assert!(!page.contains("<script"), "{page}");
+    assert!(!page.contains("<img"), "{page}");
+    assert!(!page.contains("<b>"), "{page}");
+    assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(page.contains("&lt;img src=x onerror=alert(2)&gt;"));
+    assert!(page.contains(r#"value="&lt;script&gt;alert(3)&lt;/script&gt; helps""#));
+    assert!(page.contains("<mark>helps</mark>"));
+    assert!(page.contains("<li>one &lt;b&gt;bold&lt;/b&gt; claim</li>"));
+
+    let (_, _, search) = server.get("/api/search?q=%3Cimg+src%3Dx+onerror%3Dalert(4)%3E&plain");
+    let results: Value = serde_json::from_str(&search).unwrap();
+    assert_eq!(results["query"], "<img src=x onerror=alert(4)>");
+}
+
+#[test]
+fn the_page_and_its_files_come_from_the_binary_with_a_strict_policy() {
+    let env = Env::material();
+    let server = Server::start(&env, &[]);
+    for path in ["/", "/assets/app.js", "/assets/style.css", "/?q=embolic"] {
+        let response = ureq::get(&format!("{}{path}", server.url)).call().unwrap();
+        let csp = response.headers()["content-security-policy"]
+            .to_str()
+            .unwrap();
+        assert!(csp.contains("script-src 'self'"), "{path}: {csp}");
+        assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    }
+    let (_, _, html) = server.get("/");
+    assert!(html.contains(r#"<script src="/assets/app.js" defer></script>"#));
+    assert!(!html.contains("http://") && !html.contains("https://"));
+}
+
+#[test]
+fn the_server_follows_new_generations_without_a_failed_request() {
+    let env = Env::material();
+    let server = Arc::new(Server::start(&env, &[]));
+    let stop = Arc::new(AtomicBool::new(false));
+    let hammer = {
+        let (server, stop) = (Arc::clone(&server), Arc::clone(&stop));
+        std::thread::spawn(move || {
+            let mut seen = Vec::new();
+            while !stop.load(Ordering::SeqCst) {
+                let (status, generation, body) = server.get("/api/search?q=embolic+agent");
+                assert_eq!(status, 200, "{body}");
+                let results: Value = serde_json::from_str(&body).unwrap();
+                assert_eq!(
+                    results["hits"][0]["anchor"],
+                    "hepatic-arterial-embolization"
+                );
+                seen.push(generation.unwrap());
+            }
+            seen
+        })
+    };
+    let first = server.get("/api/search?q=zebrafinch");
+    assert_eq!(first.0, 200);
+    assert!(first.2.contains(r#""total_hits":0"#));
+    env.write("birds.txt", "Birds\n\nThe zebrafinch sings.\n");
+    let run = env.run(&["index"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let found = loop {
+        let (_, generation, body) = server.get("/api/search?q=zebrafinch");
+        if body.contains(r#""anchor":"birds""#) {
+            break generation.unwrap();
+        }
+        assert!(Instant::now() < deadline, "the new page never showed up");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    env.run(&["index", "--full"]);
+    let after_full = server.get("/api/search?q=zebrafinch");
+    assert!(after_full.2.contains(r#""anchor":"birds""#));
+    assert_ne!(after_full.1.unwrap(), found);
+    stop.store(true, Ordering::SeqCst);
+    let seen = hammer.join().expect("every request answered 200");
+    assert_ne!(seen.first(), seen.last(), "the hammer saw the switch");
+}
+
+#[test]
+fn sigterm_and_ctrl_c_stop_it_cleanly() {
+    let env = Env::material();
+    let server = Server::start(&env, &[]);
+    server.get("/api/search?q=liver");
+    let (code, stderr) = server.stop();
+    assert_eq!(code, Some(0));
+    assert_eq!(stderr, "medsearch: stopped\n");
+
+    // Built at start (no index yet), then stopped by Ctrl-C (SIGINT).
+    let env = Env::material();
+    let server = Server::start(&env, &["--corpus", "corpus", "--index", "idx"]);
+    assert!(env.path("idx/CURRENT").exists());
+    let pid = server.pid().to_string();
+    std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
+    let (code, stderr) = server.stop();
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(stderr, "medsearch: stopped\n");
+}
+
+#[test]
+fn a_busy_address_is_one_line_naming_it() {
+    let env = Env::material();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let run = env.run(&["serve", "--addr", &addr]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr
+            .lines()
+            .last()
+            .unwrap()
+            .starts_with(&format!("medsearch: error: cannot listen on {addr}: ")),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.ends_with("(give another with --addr)\n"));
+    env.run(&["serve", "--addr", "localhost"])
+        .assert_error("invalid value 'localhost' for '--addr <ADDR>': invalid socket address syntax (see `medsearch serve --help`)");
+}
