@@ -6,6 +6,7 @@
     python3 scripts/bench.py watch [--pages 100000] [--rounds 20]     # write -> search with --watch
     python3 scripts/bench.py rebuild [--pages 10000]
     python3 scripts/bench.py compare --baseline REF [--pages 100000] [--runs 20]
+    python3 scripts/bench.py serve [--pages 100000] [--seconds 10]   # HTTP load on `serve`
 
 Builds medsearch with the `dist` profile (fat LTO, what we ship), installs the peers it needs
 (ripgrep and sqlite3 through apt), generates the scale corpora (scripts/gen_corpus.py, seed 7)
@@ -24,6 +25,13 @@ and measures, interleaving the systems run by run and reporting medians, p99 and
   target/baseline), side by side in one run, interleaved: CLI searches (bundled page, one and
   three words, 900 unknown words at scale), in-process latency, full build, rebuilds; medians
   and the ratio new / baseline. Writes target/bench/compare.md.
+- serve: HTTP load on `medsearch serve` over loopback with wrk (apt): the MED and Cranfield
+  queries in turn at 1, 16 and 64 connections, then 16 while `index --full` rebuilds the index
+  the server is reading, with a checker that asks one query over and over and compares every
+  answer with the first (a response from a half-switched index would differ) and counts the
+  generations that answered; requests per second, p50/p99 latency, errors. Beside it, the same
+  load on Datasette (pip) serving an SQLite FTS5 table of the same text: a search server that
+  installs here (Meilisearch and Typesense do not).
 """
 import argparse
 import json
@@ -37,7 +45,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import test_collections
@@ -488,6 +499,163 @@ def watch(args):
             f"{max(seen) * 1000:.0f} ms |\n")
 
 
+def ensure_wrk():
+    if shutil.which("wrk") is None:
+        subprocess.run(["apt-get", "update", "-q"], check=True, capture_output=True)
+        subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True, capture_output=True)
+
+
+def start_server(cmd, url_from):
+    """Starts a server and returns (process, base URL) once it answers."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    url = url_from(proc)
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(url, timeout=1).read()
+            return proc, url.rstrip("/")
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"{cmd[0]} did not answer at {url}")
+
+
+def medsearch_url(proc):
+    for line in proc.stderr:
+        if line.startswith("medsearch: serving "):
+            threading.Thread(target=proc.stderr.read, daemon=True).start()
+            return line.split()[2]
+    raise SystemExit("medsearch serve stopped before listening")
+
+
+def wrk(url, paths, connections, seconds):
+    """One wrk run cycling through `paths`: requests/s, p50 and p99 in ms, errors."""
+    script = BENCH / "wrk-paths.lua"
+    quoted = ",\n".join(json.dumps(p) for p in paths)
+    script.write_text("local paths = {\n" + quoted + "\n}\nlocal i = math.random(#paths)\n"
+                      "request = function()\n  i = i % #paths + 1\n"
+                      "  return wrk.format('GET', paths[i])\nend\n")
+    out = subprocess.run(["wrk", "-t", str(min(2, connections)), "-c", str(connections),
+                          "-d", f"{seconds}s", "--timeout", "10s", "--latency", "-s", script, url],
+                         capture_output=True, text=True, check=True).stdout
+    unit = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+    def latency(pct):
+        m = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        return float(m.group(1)) * unit[m.group(2)]
+
+    errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors += int(m.group(1)) if m else 0
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    return rps, latency(50), latency(99), errors
+
+
+def checker(url, path, stop, seen):
+    """Asks `path` until `stop`: every answer must be 200 and equal the first."""
+    first = None
+    while not stop.is_set():
+        try:
+            with urllib.request.urlopen(url + path, timeout=10) as r:
+                body, gen = r.read(), r.headers.get("x-medsearch-generation")
+        except OSError as e:
+            seen["errors"] += 1
+            seen["last_error"] = str(e)
+            continue
+        first = first or body
+        seen["requests"] += 1
+        seen["different"] += body != first
+        seen["generations"].add(gen)
+
+
+def serve_load(args):
+    """HTTP load on `medsearch serve`, and on Datasette + FTS5 beside it (see the module doc)."""
+    build_release()
+    ensure_wrk()
+    _, words = bench_queries()
+    src = corpus(args.pages)
+    work = BENCH / f"serve-{args.pages}"
+    work.mkdir(parents=True, exist_ok=True)
+    loc = ["--corpus", str(src), "--index", str(work / "index")]
+    subprocess.run([BINARY, "index", *loc], check=True, capture_output=True)
+    paths = ["/api/search?" + urllib.parse.urlencode({"q": " ".join(w), "plain": "true"})
+             for w in words]
+    lines = [f"**HTTP load, {args.pages} pages** (`python3 scripts/bench.py serve --pages "
+             f"{args.pages} --seconds {args.seconds}`): wrk on the same machine (its 2 threads "
+             f"share the 2 cores with the server), the {len(paths)} MED and Cranfield queries "
+             f"in turn, top 10 with snippets; medsearch `serve` with its defaults (2 searches "
+             f"at once, the rest waiting).\n",
+             "| server | connections | requests/s | p50 | p99 | errors |", "|---|---|---|---|---|---|"]
+    proc, url = start_server([BINARY, "serve", "--addr", "127.0.0.1:0", *loc], medsearch_url)
+    try:
+        for c in (1, 16, 64):
+            rps, p50, p99_, errors = wrk(url, paths, c, args.seconds)
+            lines.append(f"| medsearch | {c} | {rps:.0f} | {p50:.1f} ms | {p99_:.1f} ms | {errors} |")
+        stop, seen = threading.Event(), {"requests": 0, "different": 0, "errors": 0,
+                                         "generations": set()}
+        check = threading.Thread(target=checker, args=(url, paths[0], stop, seen))
+        check.start()
+        result = {}
+        load = threading.Thread(target=lambda: result.update(
+            zip("rpqe", wrk(url, paths, 16, args.seconds + 10))))
+        load.start()
+        time.sleep(2)
+        t0 = time.perf_counter()
+        subprocess.run([BINARY, "index", "--full", *loc], check=True, capture_output=True)
+        build = time.perf_counter() - t0
+        load.join()
+        stop.set()
+        check.join()
+        lines.append(f"| medsearch, while `index --full` runs ({build:.1f} s) | 16 | "
+                     f"{result['r']:.0f} | {result['p']:.1f} ms | {result['q']:.1f} ms | "
+                     f"{result['e']} |")
+    finally:
+        proc.terminate()
+        proc.wait()
+    peer = datasette_load(args, words, src)
+    lines += peer
+    lines.append("")
+    lines.append(f"During the rebuild a checker asked `{paths[0][:60]}...` {seen['requests']} times: "
+                 f"{seen['errors']} failed, {seen['different']} answers differed from the first, "
+                 f"answered by {len(seen['generations'])} generations (the switch happened under "
+                 f"load, and no answer mixed them).")
+    return "\n".join(lines) + "\n"
+
+
+def datasette_load(args, words, src):
+    """The same load on Datasette serving an FTS5 table of the same pages (pip install)."""
+    try:
+        import datasette  # noqa: F401
+    except ImportError:
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "datasette"], check=True)
+    db = BENCH / f"serve-{args.pages}" / "fts5.db"
+    if not db.exists():
+        fts5_db(db, jsonl_rows(src.parent / "jsonl" / "corpus.jsonl"))
+    proc, url = start_server([sys.executable, "-m", "datasette", "serve", db, "--port", "0",
+                              "--setting", "sql_time_limit_ms", "10000",
+                              "--setting", "default_page_size", "10"], datasette_url)
+    name = db.stem
+    try:
+        rows = []
+        for c in (1, 16, 64):
+            paths = [f"/{name}/docs.json?" + urllib.parse.urlencode(
+                {"_search": " OR ".join(w), "_size": "10"}) for w in words if w]
+            rps, p50, p99_, errors = wrk(url, paths, c, args.seconds)
+            rows.append(f"| Datasette 0.x + SQLite FTS5 | {c} | {rps:.0f} | {p50:.1f} ms | "
+                        f"{p99_:.1f} ms | {errors} |")
+        return rows
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+def datasette_url(proc):
+    for line in proc.stderr:
+        m = re.search(r"Uvicorn running on (http://\S+)", line)
+        if m:
+            threading.Thread(target=proc.stderr.read, daemon=True).start()
+            return m.group(1)
+    raise SystemExit("datasette stopped before listening")
+
+
 def baseline_checkout(ref):
     """A worktree of `ref` under target/baseline, built with the dist profile (and its latency
     bench), in its own target folder: (source folder, target folder, binary)."""
@@ -618,6 +786,9 @@ def main():
     p = sub.add_parser("all", parents=[common])
     p.add_argument("--pages", type=int, nargs="+", default=[10000, 100000])
     p.add_argument("--runs", type=int, default=30)
+    p = sub.add_parser("serve", parents=[common])
+    p.add_argument("--pages", type=int, default=100000)
+    p.add_argument("--seconds", type=int, default=10)
     p = sub.add_parser("compare", parents=[common])
     p.add_argument("--baseline", required=True, help="git commit or branch to compare against")
     p.add_argument("--pages", type=int, default=100000)
@@ -630,6 +801,9 @@ def main():
     if args.what == "compare":
         ensure_peers()
         compare(args)
+    elif args.what == "serve":
+        print(f"{machine()}; {time.strftime('%Y-%m-%d')}\n")
+        print(serve_load(args))
     elif args.what == "watch":
         print(f"{machine()}; {time.strftime('%Y-%m-%d')}\n")
         print(watch(args))

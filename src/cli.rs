@@ -603,6 +603,7 @@ fn execute(command: Command) -> Result<Outcome> {
                 corpus: at.corpus.clone(),
                 index: at.index.clone(),
                 max_searches: args.max_searches.map_or(cores, |n| n as usize),
+                max_queued: serve::MAX_QUEUED,
                 timeout: std::time::Duration::from_secs(args.timeout),
             };
             drop(out);

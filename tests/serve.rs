@@ -213,7 +213,8 @@ fn the_server_follows_new_generations_without_a_failed_request() {
     assert_ne!(after_full.1.unwrap(), found);
     stop.store(true, Ordering::SeqCst);
     let seen = hammer.join().expect("every request answered 200");
-    assert_ne!(seen.first(), seen.last(), "the hammer saw the switch");
+    let switched = seen.windows(2).filter(|w| w[0] != w[1]).count();
+    assert!(switched >= 1, "the hammer saw no switch: {seen:?}");
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! Integration tests: one binary, a small harness in `util`.
 
+mod browser;
 mod cli;
 mod commands;
 mod eval;

@@ -245,8 +245,8 @@ fn argument_errors_are_one_line_with_a_hint_and_every_command_knows_its_version(
          --help`)",
     );
     env.run(&["serach", "x"]).assert_error(
-        "unrecognized subcommand 'serach'; a similar subcommand exists: 'search' (see `medsearch \
-         --help`)",
+        "unrecognized subcommand 'serach'; some similar subcommands exist: 'serve', 'search' (see \
+         `medsearch --help`)",
     );
     let version = format!("medsearch {}\n", env!("CARGO_PKG_VERSION"));
     for args in [

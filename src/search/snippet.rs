@@ -47,13 +47,15 @@ pub fn snippet(
 }
 
 /// Byte ranges `[start, end)` of the matches of `wanted` in the whole of `text` (up to
-/// [`MAX_SOURCE_BYTES`]), sorted and non-overlapping: what a document page marks.
+/// [`MAX_SOURCE_BYTES`]), sorted and non-overlapping, merged as snippets merge them: what a
+/// document page marks.
 pub fn marks(text: &str, analyzer: &mut TextAnalyzer, wanted: &[Vec<String>]) -> Vec<[usize; 2]> {
     let text = &text[..floor_boundary(text, MAX_SOURCE_BYTES)];
-    find_matches(text, analyzer, wanted)
-        .into_iter()
-        .map(|(start, end, _)| [start, end])
-        .collect()
+    let matches = find_matches(text, analyzer, wanted);
+    merge_spaced(
+        text,
+        matches.into_iter().map(|(start, end, _)| [start, end]),
+    )
 }
 
 /// The largest char boundary of `text` at or below `at`.
@@ -185,14 +187,13 @@ fn render(text: &str, start: usize, end: usize, matches: &[(usize, usize, usize)
         out.push(c);
     }
     map[end - start] = out.len();
-    let mut highlights: Vec<[usize; 2]> = Vec::new();
-    for &(s, e, _) in matches.iter().filter(|m| m.0 >= start && m.1 <= end) {
-        let (s, e) = (map[s - start], map[e - start]);
-        match highlights.last_mut() {
-            Some(last) if out[last[1]..s].trim().is_empty() => last[1] = e,
-            _ => highlights.push([s, e]),
-        }
-    }
+    let highlights = merge_spaced(
+        &out,
+        matches
+            .iter()
+            .filter(|m| m.0 >= start && m.1 <= end)
+            .map(|&(s, e, _)| [map[s - start], map[e - start]]),
+    );
     if end < text.len() {
         out.push('…');
     }
@@ -200,6 +201,18 @@ fn render(text: &str, start: usize, end: usize, matches: &[(usize, usize, usize)
         text: out,
         highlights,
     }
+}
+
+/// Sorted byte ranges into `text`, those separated only by whitespace merged into one.
+fn merge_spaced(text: &str, ranges: impl Iterator<Item = [usize; 2]>) -> Vec<[usize; 2]> {
+    let mut merged: Vec<[usize; 2]> = Vec::new();
+    for [s, e] in ranges {
+        match merged.last_mut() {
+            Some(last) if text[last[1]..s].trim().is_empty() => last[1] = e,
+            _ => merged.push([s, e]),
+        }
+    }
+    merged
 }
 
 #[cfg(test)]

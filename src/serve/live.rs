@@ -2,9 +2,10 @@
 //!
 //! [`Live::current`] reads the index's `CURRENT` (one small file) on every request. When it
 //! names another generation than the one held, the first request to see it opens the new one
-//! (while it does, the other requests go on with the one held: none waits, none fails) and
-//! swaps it in; requests already running keep theirs to the end, since each holds an
-//! `Arc` of one whole [`Searchable`] (a snapshot: see [`crate::index::generation`]). A
+//! and swaps it in, and the requests that see it meanwhile wait for that (opening takes
+//! milliseconds): once `medsearch index` has published, every request that starts is answered
+//! from the new generation. Requests already running keep theirs to the end, since each holds
+//! an `Arc` of one whole [`Searchable`] (a snapshot: see [`crate::index::generation`]). A
 //! generation that cannot be opened is reported once on stderr, and the one held goes on
 //! serving until a later generation opens.
 
@@ -19,8 +20,8 @@ pub struct Live {
     index: PathBuf,
     corpus: PathBuf,
     held: RwLock<Arc<Searchable>>,
-    /// Taken by the request that opens a new generation; holds the name of the last
-    /// generation that failed to open (not tried again).
+    /// Held by the request that opens a new generation; the name of the last generation that
+    /// failed to open (not tried again).
     opening: Mutex<Option<String>>,
 }
 
@@ -36,17 +37,15 @@ impl Live {
         }
     }
 
-    /// The generation to answer a request with: the live one, or the one held while the live
-    /// one is being opened by another request (or cannot be opened).
+    /// The generation to answer a request with: the live one (or the one held, when the live
+    /// one cannot be opened).
     pub fn current(&self) -> Arc<Searchable> {
         let held = self.held();
         let live = match generation::live_name(&self.index) {
             Ok(Some(name)) if name != held.generation_name() => name,
             _ => return held,
         };
-        let Ok(mut failed) = self.opening.try_lock() else {
-            return held;
-        };
+        let mut failed = self.opening.lock().unwrap_or_else(PoisonError::into_inner);
         if failed.as_deref() == Some(live.as_str()) {
             return held;
         }

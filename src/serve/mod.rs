@@ -18,7 +18,7 @@
 //!   `medsearch index` (or `index --watch`) is seen by the next request, with no restart and
 //!   no failed request.
 //! - Limits, each with its own status: a request body over [`MAX_BODY_BYTES`] gets `413`;
-//!   at most `max_searches` requests read the index at once, and when [`MAX_QUEUED`] more
+//!   at most `max_searches` requests read the index at once, and when `max_queued` more
 //!   already wait, another gets `429` (with `Retry-After`); a request not answered within
 //!   the timeout (waiting included) gets `503`. Queries are capped as the CLI caps them (the
 //!   parser's limits, `400` with the position), `limit` as `--limit` is (1 to 10,000), and
@@ -103,6 +103,8 @@ pub struct Settings {
     pub index: PathBuf,
     /// Most requests reading the index at once.
     pub max_searches: usize,
+    /// Most requests waiting for the index beyond those ([`MAX_QUEUED`]).
+    pub max_queued: usize,
     /// Longest a request may take, waiting included.
     pub timeout: Duration,
 }
@@ -295,7 +297,7 @@ impl App {
     ) -> std::result::Result<Response, ApiError> {
         let before = self.pending.fetch_add(1, Ordering::SeqCst);
         let _pending = Pending(&self.pending);
-        if before >= self.settings.max_searches + MAX_QUEUED {
+        if before >= self.settings.max_searches + self.settings.max_queued {
             return Err(ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 format!("too many requests: {before} already waiting or running; try again"),
@@ -540,6 +542,90 @@ mod tests {
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();
         SearchParams::read(pairs)
+    }
+
+    /// A server's state on an index of one page, with the limits given.
+    fn app(dir: &std::path::Path, max_searches: usize, max_queued: usize) -> Arc<App> {
+        let (corpus, index) = (dir.join("corpus"), dir.join("index"));
+        std::fs::create_dir_all(&corpus).unwrap();
+        std::fs::write(corpus.join("a.txt"), "Alpha\n\nText.\n").unwrap();
+        let bytes = crate::index::WRITER_HEAP_BYTES;
+        crate::index::update(
+            &corpus,
+            &index,
+            crate::index::Mode::Full,
+            bytes,
+            &mut |_| std::ops::ControlFlow::Continue(()),
+        )
+        .unwrap();
+        let searchable = Searchable::open(&index, &corpus).unwrap();
+        let settings = Settings {
+            addr: "127.0.0.1:0".parse().unwrap(),
+            corpus: corpus.clone(),
+            index: index.clone(),
+            max_searches,
+            max_queued,
+            timeout: Duration::from_millis(300),
+        };
+        Arc::new(App {
+            live: Live::new(searchable, index, corpus),
+            searches: Arc::new(Semaphore::new(max_searches)),
+            pending: AtomicUsize::new(0),
+            settings,
+        })
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn limits_answer_429_when_the_queue_is_full_and_503_past_the_timeout() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = app(dir.path(), 1, 1);
+        let (release, wait) = std::sync::mpsc::channel::<()>();
+        let busy = {
+            let app = Arc::clone(&app);
+            tokio::spawn(async move {
+                app.with_index(move |_, _| {
+                    wait.recv().unwrap();
+                    Ok(StatusCode::OK.into_response())
+                })
+                .await
+            })
+        };
+        let settle = |pending: usize| {
+            let app = Arc::clone(&app);
+            async move {
+                while app.pending.load(Ordering::SeqCst) != pending
+                    || app.searches.available_permits() != 0
+                {
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
+            }
+        };
+        settle(1).await;
+        let queued = {
+            let app = Arc::clone(&app);
+            tokio::spawn(async move { app.with_index(|_, _| unreachable!()).await })
+        };
+        settle(2).await;
+        let refused = app.with_index(|_, _| unreachable!()).await.unwrap_err();
+        assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+        let response = refused.into_response();
+        assert_eq!(response.headers()[header::RETRY_AFTER], "1");
+        let late = queued.await.unwrap().unwrap_err();
+        assert_eq!(late.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            late.message,
+            "no answer within 300 ms: the server is busy; try again"
+        );
+        // The first request timed out too, its work still running and holding its permit:
+        // the bound on concurrent work holds past a timeout.
+        let slow = busy.await.unwrap().unwrap_err();
+        assert_eq!(slow.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(app.searches.available_permits(), 0);
+        release.send(()).unwrap();
+        assert_eq!(app.pending.load(Ordering::SeqCst), 0);
+        let answered = app.with_index(|_, s| Ok(s.generation_name().to_string().into_response()));
+        let response = answered.await.unwrap();
+        assert!(response.headers().contains_key(GENERATION_HEADER));
     }
 
     #[test]
