@@ -400,6 +400,7 @@ def everything(args):
     builds(args, out)
     out.append(rebuild(argparse.Namespace(pages=max(args.pages))))
     out.append(watch(argparse.Namespace(pages=max(args.pages), rounds=20)))
+    out.append(serve_load(argparse.Namespace(pages=max(args.pages), seconds=10)))
     # The history (side-by-side runs of `compare`, kept by hand) stays below the new tables.
     old = (ROOT / "BENCHMARKS.md").read_text() if (ROOT / "BENCHMARKS.md").exists() else ""
     history = old[old.find("## History"):] if "## History" in old else ""
@@ -499,6 +500,10 @@ def watch(args):
             f"{max(seen) * 1000:.0f} ms |\n")
 
 
+# Loopback requests never go through a proxy from the environment.
+LOOPBACK = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
 def ensure_wrk():
     if shutil.which("wrk") is None:
         subprocess.run(["apt-get", "update", "-q"], check=True, capture_output=True)
@@ -511,7 +516,7 @@ def start_server(cmd, url_from):
     url = url_from(proc)
     for _ in range(300):
         try:
-            urllib.request.urlopen(url, timeout=1).read()
+            LOOPBACK.open(url, timeout=1).read()
             return proc, url.rstrip("/")
         except OSError:
             time.sleep(0.1)
@@ -554,7 +559,7 @@ def checker(url, path, stop, seen):
     first = None
     while not stop.is_set():
         try:
-            with urllib.request.urlopen(url + path, timeout=10) as r:
+            with LOOPBACK.open(url + path, timeout=10) as r:
                 body, gen = r.read(), r.headers.get("x-medsearch-generation")
         except OSError as e:
             seen["errors"] += 1
@@ -623,9 +628,10 @@ def serve_load(args):
 def datasette_load(args, words, src):
     """The same load on Datasette serving an FTS5 table of the same pages (pip install)."""
     try:
-        import datasette  # noqa: F401
+        from datasette.version import __version__ as version
     except ImportError:
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", "datasette"], check=True)
+        from datasette.version import __version__ as version
     db = BENCH / f"serve-{args.pages}" / "fts5.db"
     if not db.exists():
         fts5_db(db, jsonl_rows(src.parent / "jsonl" / "corpus.jsonl"))
@@ -639,7 +645,7 @@ def datasette_load(args, words, src):
             paths = [f"/{name}/docs.json?" + urllib.parse.urlencode(
                 {"_search": " OR ".join(w), "_size": "10"}) for w in words if w]
             rps, p50, p99_, errors = wrk(url, paths, c, args.seconds)
-            rows.append(f"| Datasette 0.x + SQLite FTS5 | {c} | {rps:.0f} | {p50:.1f} ms | "
+            rows.append(f"| Datasette {version} + SQLite FTS5 | {c} | {rps:.0f} | {p50:.1f} ms | "
                         f"{p99_:.1f} ms | {errors} |")
         return rows
     finally:

@@ -240,6 +240,17 @@ impl Results {
     }
 }
 
+/// An HTTP client for loopback servers: no proxy from the environment, every status an answer
+/// (not an error).
+pub fn http() -> ureq::Agent {
+    ureq::Agent::new_with_config(
+        ureq::config::Config::builder()
+            .proxy(None)
+            .http_status_as_error(false)
+            .build(),
+    )
+}
+
 /// A `medsearch serve` process on a free loopback port, stopped (SIGTERM) when dropped.
 pub struct Server {
     child: std::process::Child,
@@ -295,10 +306,8 @@ impl Server {
 
     /// `GET PATH`: status, the generation header, body.
     pub fn get(&self, path: &str) -> (u16, Option<String>, String) {
-        let response = ureq::get(&format!("{}{path}", self.url))
-            .config()
-            .http_status_as_error(false)
-            .build()
+        let response = http()
+            .get(&format!("{}{path}", self.url))
             .call()
             .unwrap_or_else(|e| panic!("GET {path}: {e}"));
         let status = response.status().as_u16();
