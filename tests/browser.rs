@@ -128,11 +128,12 @@ impl Browser {
         field.send_keys(text).await.expect("typing");
     }
 
-    /// The results as `[heading, marked texts]`, once some are shown for `query`.
+    /// The results as `[heading, marked texts]`, once the answer to `query` is shown (the page
+    /// names it in the list's `data-query`).
     async fn results_for(&self, query: &str) -> Vec<(String, Vec<String>)> {
         let script = format!(
-            "const s = document.getElementById('status').textContent;
-             if (new URLSearchParams(location.search).get('q') !== {query:?} || !s) return null;
+            "const list = document.getElementById('results');
+             if (list.dataset.query !== {query:?}) return null;
              return Array.from(document.querySelectorAll('#results > li')).map(li => [
                li.querySelector('h2 a').textContent,
                Array.from(li.querySelectorAll('.snippet mark')).map(m => m.textContent)]);"
@@ -273,7 +274,29 @@ async fn the_keyboard_moves_through_results_and_a_misspelling_shows_what_ran() {
         );
         assert_eq!(b.accessibility_violations().await, Vec::<String>::new());
 
+        // Nothing found, a close query has hits: "Did you mean", a link that searches it.
         let field = b.client.find(Locator::Css("#q")).await.unwrap();
+        field.clear().await.unwrap();
+        field.send_keys("livr").await.unwrap();
+        assert!(b.results_for("livr").await.is_empty());
+        let status = b
+            .eval("return document.getElementById('status').textContent")
+            .await;
+        assert_eq!(status, "No results for “livr”.");
+        let did_you_mean = "const s = document.getElementById('suggestion');
+                            return !s.hidden && s.textContent";
+        assert_eq!(
+            b.until("did you mean", did_you_mean).await,
+            "Did you mean liver?"
+        );
+        let link = b.client.find(Locator::Css("#suggestion a")).await.unwrap();
+        link.click().await.unwrap();
+        assert!(!b.results_for("liver").await.is_empty());
+        assert_eq!(
+            b.eval("return document.getElementById('q').value").await,
+            "liver"
+        );
+
         field.clear().await.unwrap();
         field.send_keys("embolization").await.unwrap();
         let results = b.results_for("embolization").await;

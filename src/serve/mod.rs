@@ -138,6 +138,7 @@ pub fn serve(
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(listen_error)?;
+        let stop = stop_signal()?;
         listening(listener.local_addr().map_err(listen_error)?);
         let app = Arc::new(App {
             live: Live::new(searchable, settings.index.clone(), settings.corpus.clone()),
@@ -146,7 +147,7 @@ pub fn serve(
             settings,
         });
         axum::serve(listener, router(app))
-            .with_graceful_shutdown(stop_signal())
+            .with_graceful_shutdown(stop)
             .await
             .map_err(|e| Error::io("<http server>", e))
     })
@@ -186,26 +187,26 @@ fn router(app: Arc<App>) -> Router {
     router
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-async fn stop_signal() {
-    let interrupt = tokio::signal::ctrl_c();
+/// A future that resolves on Ctrl-C or SIGTERM. The handlers are installed now, before the
+/// server says it listens: a signal sent as soon as the URL is printed stops it cleanly too.
+fn stop_signal() -> Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = interrupt => {}
-                    _ = terminate.recv() => {}
-                }
+        let handler = |e| Error::io("<signal handler>", e);
+        let mut interrupt = signal(SignalKind::interrupt()).map_err(handler)?;
+        let mut terminate = signal(SignalKind::terminate()).map_err(handler)?;
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
             }
-            Err(_) => {
-                let _ = interrupt.await;
-            }
-        }
+        })
     }
     #[cfg(not(unix))]
-    let _ = interrupt.await;
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }
 
 /// An API error: its status and `{"error": ..., "position": N}` (position when the query
@@ -270,11 +271,14 @@ impl IntoResponse for ApiError {
 
 /// A JSON body with its content type.
 fn json(value: &impl Serialize) -> Response {
-    let body = serde_json::to_vec(value).expect("plain data serializes");
-    json_bytes(body)
+    written(|out| serde_json::to_writer(out, value).map_err(std::io::Error::from))
 }
 
-fn json_bytes(body: Vec<u8>) -> Response {
+/// A JSON response with the body that `write` writes (one of `output`'s JSON writers: the
+/// bytes the CLI prints).
+fn written(write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>) -> Response {
+    let mut body = Vec::new();
+    write(&mut body).expect("writing to memory");
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
@@ -437,9 +441,7 @@ async fn api_search(
             ..SearchOptions::default()
         };
         let results = search::search(s, &params.q, &options)?;
-        let mut body = Vec::new();
-        output::results(&mut body, &results, Style::Json).expect("writing to memory");
-        Ok(json_bytes(body))
+        Ok(written(|out| output::results(out, &results, Style::Json)))
     })
     .await
 }
@@ -457,11 +459,9 @@ async fn api_record(
     let name = format!("{doc}#{anchor}");
     app.with_index(
         move |app, s| match show::find(s, &name, &app.settings.corpus)? {
-            show::Found::Record(record, body) => {
-                let mut out = Vec::new();
-                output::record(&mut out, &record, &body, Style::Json).expect("writing to memory");
-                Ok(json_bytes(out))
-            }
+            show::Found::Record(record, body) => Ok(written(|out| {
+                output::record(out, &record, &body, Style::Json)
+            })),
             show::Found::Nothing(missing) => Err(ApiError::new(
                 StatusCode::NOT_FOUND,
                 output::no_record(&missing),
@@ -482,9 +482,7 @@ async fn api_status(State(app): State<Arc<App>>) -> std::result::Result<Response
             size_bytes: s.size_bytes()?,
             differences: &differences,
         };
-        let mut out = Vec::new();
-        output::status(&mut out, &status, Style::Json).expect("writing to memory");
-        Ok(json_bytes(out))
+        Ok(written(|out| output::status(out, &status, Style::Json)))
     })
     .await
 }

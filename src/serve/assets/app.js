@@ -63,7 +63,9 @@
     return n + ' ' + word + (n === 1 ? '' : 's');
   }
 
+  // Empties the results; `list.dataset.query` names the query whose answer is shown.
   function clear() {
+    delete list.dataset.query;
     list.replaceChildren();
     corrected.hidden = true;
     suggestion.hidden = true;
@@ -102,6 +104,7 @@
       suggestion.hidden = false;
     }
     shown = query;
+    list.dataset.query = query;
   }
 
   // Runs `query`; `remember` adds it to the history (a committed search) instead of
@@ -130,6 +133,7 @@
           clear();
           status.textContent = body.error;
           shown = null;
+          list.dataset.query = query;
         }
       })
       .catch(() => {
