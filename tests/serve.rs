@@ -257,3 +257,40 @@ fn a_busy_address_is_one_line_naming_it() {
     env.run(&["serve", "--addr", "localhost"])
         .assert_error("invalid value 'localhost' for '--addr <ADDR>': invalid socket address syntax (see `medsearch serve --help`)");
 }
+
+#[test]
+fn a_response_being_sent_when_sigterm_comes_arrives_whole() {
+    use std::io::{Read, Write};
+    let env = Env::empty();
+    env.write_pages(2_000, "common");
+    let server = Server::start(&env, &[]);
+    let addr = server.url.trim_start_matches("http://").to_string();
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    stream
+        .write_all(
+            b"GET /api/search?q=common&limit=10000 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        )
+        .unwrap();
+    // The first byte of the answer: the request is being answered.
+    let mut response = vec![0u8; 1];
+    stream.read_exact(&mut response).unwrap();
+    std::process::Command::new("kill")
+        .args(["-TERM", &server.pid().to_string()])
+        .status()
+        .unwrap();
+    stream.read_to_end(&mut response).unwrap();
+    let text = String::from_utf8(response).unwrap();
+    let (head, body) = text.split_once("\r\n\r\n").expect("a whole head");
+    assert!(head.starts_with("HTTP/1.1 200 OK"), "{head}");
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length: "))
+        .expect("a content length")
+        .parse()
+        .unwrap();
+    assert_eq!(body.len(), length, "the whole body");
+    let results: Value = serde_json::from_str(body).unwrap();
+    assert_eq!(results["hits"].as_array().unwrap().len(), 4_000);
+    let (code, stderr) = server.stop();
+    assert_eq!(code, Some(0), "{stderr}");
+}

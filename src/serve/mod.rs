@@ -140,13 +140,7 @@ pub fn serve(
             .map_err(listen_error)?;
         let stop = stop_signal()?;
         listening(listener.local_addr().map_err(listen_error)?);
-        let app = Arc::new(App {
-            live: Live::new(searchable, settings.index.clone(), settings.corpus.clone()),
-            searches: Arc::new(Semaphore::new(settings.max_searches.max(1))),
-            pending: AtomicUsize::new(0),
-            settings,
-        });
-        axum::serve(listener, router(app))
+        axum::serve(listener, router(App::new(searchable, settings)))
             .with_graceful_shutdown(stop)
             .await
             .map_err(|e| Error::io("<http server>", e))
@@ -292,6 +286,15 @@ impl Drop for Pending<'_> {
 }
 
 impl App {
+    fn new(searchable: Searchable, settings: Settings) -> Arc<App> {
+        Arc::new(App {
+            live: Live::new(searchable, settings.index.clone(), settings.corpus.clone()),
+            searches: Arc::new(Semaphore::new(settings.max_searches.max(1))),
+            pending: AtomicUsize::new(0),
+            settings,
+        })
+    }
+
     /// Runs `work` on the generation being served, on the blocking pool, within the limits
     /// (see the module docs).
     /// Responses name the generation that made them ([`GENERATION_HEADER`]).
@@ -559,18 +562,13 @@ mod tests {
         let searchable = Searchable::open(&index, &corpus).unwrap();
         let settings = Settings {
             addr: "127.0.0.1:0".parse().unwrap(),
-            corpus: corpus.clone(),
-            index: index.clone(),
+            corpus,
+            index,
             max_searches,
             max_queued,
             timeout: Duration::from_millis(300),
         };
-        Arc::new(App {
-            live: Live::new(searchable, index, corpus),
-            searches: Arc::new(Semaphore::new(max_searches)),
-            pending: AtomicUsize::new(0),
-            settings,
-        })
+        App::new(searchable, settings)
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
