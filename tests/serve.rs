@@ -294,3 +294,62 @@ fn a_response_being_sent_when_sigterm_comes_arrives_whole() {
     let (code, stderr) = server.stop();
     assert_eq!(code, Some(0), "{stderr}");
 }
+
+#[test]
+fn every_record_a_search_can_return_has_its_anchor_on_its_document_page() {
+    let env = Env::material_and_pages();
+    env.copy(
+        &crate::util::fixture("markdown/living-well.md"),
+        "living-well.md",
+    );
+    env.write(
+        "feeds/notes.jsonl",
+        concat!(
+            r#"{"id": "notes/a b?c#d", "title": "Odd id", "text": "Mouth care helps."}"#,
+            "\n",
+            r#"{"id": "plain", "title": "Plain", "text": "Rest and fluids."}"#,
+            "\n"
+        ),
+    );
+    let server = Server::start(&env, &[]);
+    let export = env.run(&["export"]);
+    assert_eq!(export.code, 0, "{export:?}");
+    let mut pages = std::collections::HashMap::new();
+    let mut records = 0;
+    for line in export.stdout.lines() {
+        let record: Value = serde_json::from_str(line).unwrap();
+        let (doc, anchor) = (
+            record["doc"].as_str().unwrap(),
+            record["anchor"].as_str().unwrap(),
+        );
+        let page = pages.entry(doc.to_string()).or_insert_with(|| {
+            // The path as the search page builds it: each segment percent-encoded (as
+            // encodeURIComponent does).
+            let path: Vec<String> = doc
+                .split('/')
+                .map(|segment| {
+                    segment
+                        .bytes()
+                        .map(|b| match b {
+                            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
+                                (b as char).to_string()
+                            }
+                            _ => format!("%{b:02X}"),
+                        })
+                        .collect()
+                })
+                .collect();
+            let (status, _, html) = server.get(&format!("/docs/{}", path.join("/")));
+            assert_eq!(status, 200, "{doc}: {html}");
+            html
+        });
+        let id = format!(r#" id="{anchor}""#);
+        assert_eq!(page.matches(&id).count(), 1, "{doc}#{anchor}");
+        records += 1;
+    }
+    assert!(
+        records >= 50 && pages.len() >= 7,
+        "{records} records, {} pages",
+        pages.len()
+    );
+}
