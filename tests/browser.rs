@@ -297,6 +297,38 @@ async fn the_keyboard_moves_through_results_and_a_misspelling_shows_what_ran() {
             "liver"
         );
 
+        // Ten results, then "Show more results" adds the next ones and focuses the first.
+        field.clear().await.unwrap();
+        field.send_keys("cancer").await.unwrap();
+        assert_eq!(b.results_for("cancer").await.len(), 10);
+        let total = b
+            .eval("return document.getElementById('status').textContent")
+            .await;
+        let more = b.client.find(Locator::Css("#more")).await.unwrap();
+        assert!(more.is_displayed().await.unwrap(), "{total}");
+        more.click().await.unwrap();
+        let shown = b
+            .until(
+                "more results",
+                "const n = document.querySelectorAll('#results > li').length; return n > 10 && n",
+            )
+            .await;
+        assert_eq!(
+            b.eval("return document.activeElement.closest('li').id")
+                .await,
+            "result-11"
+        );
+        let total = total.as_str().unwrap();
+        let all: u64 = total
+            .trim_start_matches("Showing 10 of ")
+            .trim_end_matches(" results.")
+            .parse()
+            .unwrap_or_else(|_| panic!("{total}"));
+        if all <= 20 {
+            assert_eq!(shown, all);
+            assert!(!more.is_displayed().await.unwrap(), "nothing more to show");
+        }
+
         field.clear().await.unwrap();
         field.send_keys("embolization").await.unwrap();
         let results = b.results_for("embolization").await;

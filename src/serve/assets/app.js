@@ -5,13 +5,16 @@
 
 (function () {
   const DEBOUNCE_MS = 150;
-  const LIMIT = 10;
+  // Results per page, and the most "Show more results" goes to.
+  const PAGE = 10;
+  const MOST = 100;
   const form = document.getElementById('search');
   const input = document.getElementById('q');
   const list = document.getElementById('results');
   const status = document.getElementById('status');
   const corrected = document.getElementById('corrected');
   const suggestion = document.getElementById('suggestion');
+  const more = document.getElementById('more');
   const encoder = new TextEncoder();
   const decoder = new TextDecoder();
 
@@ -20,6 +23,8 @@
   // The query whose results are shown, and the running search's promise.
   let shown = null;
   let pending = null;
+  // How many results the current query asks for.
+  let limit = PAGE;
 
   function element(tag, className, text) {
     const node = document.createElement(tag);
@@ -69,6 +74,7 @@
     list.replaceChildren();
     corrected.hidden = true;
     suggestion.hidden = true;
+    more.hidden = true;
   }
 
   function render(query, body) {
@@ -103,15 +109,17 @@
       suggestion.replaceChildren('Did you mean ', queryLink(body.suggestion), '?');
       suggestion.hidden = false;
     }
+    more.hidden = limit >= MOST || (body.total_hits_exact && body.hits.length >= body.total_hits);
     shown = query;
     list.dataset.query = query;
   }
 
   // Runs `query`; `remember` adds it to the history (a committed search) instead of
-  // replacing the current entry (typing).
-  function search(query, remember) {
+  // replacing the current entry (typing); `extend` asks for a page more of the same query.
+  function search(query, remember, extend) {
     clearTimeout(timer);
     timer = 0;
+    limit = extend ? Math.min(limit + PAGE, MOST) : PAGE;
     const id = ++sequence;
     const url = query.trim() ? '/?' + new URLSearchParams({ q: query }) : '/';
     history[remember ? 'pushState' : 'replaceState'](null, '', url);
@@ -122,7 +130,7 @@
       pending = null;
       return Promise.resolve();
     }
-    const params = new URLSearchParams({ q: query, limit: String(LIMIT) });
+    const params = new URLSearchParams({ q: query, limit: String(limit) });
     pending = fetch('/api/search?' + params)
       .then((response) => response.json().then((body) => ({ ok: response.ok, body })))
       .then(({ ok, body }) => {
@@ -160,6 +168,15 @@
     link.closest('li').classList.add('active');
     link.focus();
   }
+
+  // More results of the same query; the focus goes to the first new one.
+  more.addEventListener('click', () => {
+    const before = links().length;
+    search(shown, false, true).then(() => {
+      const added = links()[before];
+      if (added) activate(before);
+    });
+  });
 
   input.addEventListener('input', () => {
     clearTimeout(timer);
