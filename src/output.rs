@@ -758,6 +758,21 @@ mod tests {
     fn escape_sequences_are_defused() {
         assert_eq!(clean("a\x1b[31mred\x07\tb"), "a\u{fffd}[31mred\u{fffd} b");
     }
+
+    #[test]
+    fn serve_warns_when_other_machines_can_reach_it() {
+        let local = serving("127.0.0.1:7700".parse().unwrap());
+        assert_eq!(
+            local,
+            "medsearch: serving http://127.0.0.1:7700/ (Ctrl-C stops)"
+        );
+        let open = serving("0.0.0.0:8080".parse().unwrap());
+        assert_eq!(
+            open,
+            "medsearch: serving http://0.0.0.0:8080/ (Ctrl-C stops)\n\
+             medsearch: warning: listening on 0.0.0.0: other machines can reach this server"
+        );
+    }
 }
 
 #[cfg(test)]
