@@ -7,6 +7,8 @@
 //! as a `<ul>`, each item with `id` = its anchor (`ref-N`, `reviewer-N`). So the links that
 //! search results give (`/docs/DOC#ANCHOR`) land on the section, and a browser scrolls to it.
 //!
+//! Web addresses (`http://`, `https://`) in the text become links; no other scheme does.
+//!
 //! With `?q=`, the words of that query are marked with `<mark>` in headings and bodies,
 //! found by the analyzer the index uses ([`snippet::marks`]): `tumor` marks `tumour`, and a
 //! phrase marks only where its words follow each other.
@@ -17,8 +19,10 @@
 
 use std::ops::Range;
 use std::path::Path;
+use std::sync::LazyLock;
 
 use maud::{DOCTYPE, Markup, html};
+use regex::Regex;
 use tantivy::tokenizer::TextAnalyzer;
 
 use crate::analysis;
@@ -148,9 +152,9 @@ fn section(record: &StoredRecord, body: &str, marker: &mut Marker) -> Markup {
         (heading)
         @for block in blocks(body) {
             @match block {
-                Block::Paragraph(range) => p { (pieces(body, range, &marked)) },
+                Block::Paragraph(range) => p { (linked(body, range, &marked)) },
                 Block::List(items) => ul {
-                    @for item in items { li { (pieces(body, item, &marked)) } }
+                    @for item in items { li { (linked(body, item, &marked)) } }
                 },
             }
         }
@@ -228,10 +232,39 @@ impl Marker {
         snippet::marks(text, &mut self.analyzer, &self.wanted)
     }
 
-    /// `text[range]` with its matches marked.
+    /// `text[range]` with its matches marked and its web addresses linked.
     fn marked(&mut self, text: &str, range: Range<usize>) -> Markup {
         let marks = self.marks(text);
-        pieces(text, range, &marks)
+        linked(text, range, &marks)
+    }
+}
+
+/// Web addresses in text: `http://` or `https://` up to whitespace or a character that cannot
+/// be part of one; punctuation that ends a sentence is left out.
+static URL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"https?://[^\s<>"'`]+[^\s<>"'`.,;:!?)\]}]"#).expect("a valid pattern")
+});
+
+/// `text[range]` as [`pieces`], each web address in it a link (only `http` and `https`: no
+/// other scheme can come from the text).
+fn linked(text: &str, range: Range<usize>, marks: &[[usize; 2]]) -> Markup {
+    let mut at = range.start;
+    let mut parts = Vec::new();
+    for url in URL.find_iter(&text[range.clone()]) {
+        let (start, end) = (range.start + url.start(), range.start + url.end());
+        parts.push((at..start, None));
+        parts.push((start..end, Some(url.as_str())));
+        at = end;
+    }
+    parts.push((at..range.end, None));
+    html! {
+        @for (part, url) in parts {
+            @if let Some(url) = url {
+                a href=(url) rel="noopener noreferrer" { (pieces(text, part, marks)) }
+            } @else {
+                (pieces(text, part, marks))
+            }
+        }
     }
 }
 
@@ -294,6 +327,19 @@ mod tests {
         assert_eq!(marked, "&lt;b&gt; &amp; <mark>tumour</mark> here");
         let cut = pieces(text, 0..10, &[[8, 14]]).into_string();
         assert_eq!(cut, "a &lt;b&gt; &amp; <mark>tu</mark>");
+    }
+
+    #[test]
+    fn web_addresses_become_links_and_nothing_else_does() {
+        let text = "See https://cnets.ca/. Or (https://a.org/x?y=1&z=2), not javascript:alert(1) \
+                    nor https://\"><script>.";
+        let html = linked(text, 0..text.len(), &[[12, 17]]).into_string();
+        assert_eq!(
+            html,
+            "See <a href=\"https://cnets.ca/\" rel=\"noopener noreferrer\">https://<mark>cnets</mark>.ca/</a>. \
+             Or (<a href=\"https://a.org/x?y=1&amp;z=2\" rel=\"noopener noreferrer\">https://a.org/x?y=1&amp;z=2</a>), \
+             not javascript:alert(1) nor https://&quot;&gt;&lt;script&gt;."
+        );
     }
 
     #[test]
