@@ -256,7 +256,16 @@ async fn a_reader_types_a_query_and_lands_on_the_section_with_its_words_marked()
 async fn the_keyboard_moves_through_results_and_a_misspelling_shows_what_ran() {
     let env = Env::material_and_pages();
     with_browser(&env, |b, url| async move {
-        b.client.goto(&format!("{url}/?q=cathter")).await.unwrap();
+        // A shared link runs its query.
+        b.client
+            .goto(&format!("{url}/?q=embolic+agent"))
+            .await
+            .unwrap();
+        let shared = b.results_for("embolic agent").await;
+        assert_eq!(shared[0].0, "Hepatic arterial embolization");
+
+        b.client.goto(&format!("{url}/")).await.unwrap();
+        b.type_into("#q", "cathter").await;
         let results = b.results_for("cathter").await;
         assert!(!results.is_empty());
         let corrected = b
