@@ -168,6 +168,10 @@ struct ServeArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 10,
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     timeout: u64,
+    /// Let pages on this origin call the API from a browser (CORS; repeat for more, `*` for
+    /// any), e.g. `--allow-origin https://www.example.org`.
+    #[arg(long, value_name = "ORIGIN", value_parser = serve::origin)]
+    allow_origin: Vec<String>,
     #[command(flatten)]
     location: Location,
 }
@@ -605,6 +609,7 @@ fn execute(command: Command) -> Result<Outcome> {
                 max_searches: args.max_searches.map_or(cores, |n| n as usize),
                 max_queued: serve::MAX_QUEUED,
                 timeout: std::time::Duration::from_secs(args.timeout),
+                allowed_origins: args.allow_origin.clone(),
             };
             drop(out);
             serve::serve(searchable, settings, |addr| {

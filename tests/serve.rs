@@ -353,3 +353,42 @@ fn every_record_a_search_can_return_has_its_anchor_on_its_document_page() {
         pages.len()
     );
 }
+
+#[test]
+fn the_api_answers_pages_on_allowed_origins_only() {
+    let env = Env::material();
+    let allow = |server: &Server, origin: &str| {
+        let response = http()
+            .get(&format!("{}/api/search?q=liver", server.url))
+            .header("origin", origin)
+            .call()
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .map(|v| v.to_str().unwrap().to_string())
+        };
+        (
+            header("access-control-allow-origin"),
+            header("access-control-expose-headers"),
+        )
+    };
+    let closed = Server::start(&env, &[]);
+    assert_eq!(allow(&closed, "https://charity.example"), (None, None));
+    drop(closed);
+
+    let open = Server::start(&env, &["--allow-origin", "https://charity.example"]);
+    let (origin, exposed) = allow(&open, "https://charity.example");
+    assert_eq!(origin.as_deref(), Some("https://charity.example"));
+    assert_eq!(exposed.as_deref(), Some("x-medsearch-generation"));
+    assert_eq!(allow(&open, "https://elsewhere.example").0, None);
+    drop(open);
+
+    env.run(&["serve", "--allow-origin", "charity.example"])
+        .assert_error(
+            "invalid value 'charity.example' for '--allow-origin <ORIGIN>': an origin is `*` or \
+         scheme://host[:port], e.g. https://example.org (see `medsearch serve --help`)",
+        );
+}

@@ -23,6 +23,9 @@
 //!   the timeout (waiting included) gets `503`. Queries are capped as the CLI caps them (the
 //!   parser's limits, `400` with the position), `limit` as `--limit` is (1 to 10,000), and
 //!   the request line and headers by hyper's bounds (`431` beyond them).
+//! - Other sites: with `--allow-origin`, the API answers browsers on those origins (CORS, GET
+//!   only); without it, it sends no CORS headers, so only this server's own page can read it
+//!   from a browser.
 //! - Security: every response carries a Content-Security-Policy that allows scripts, styles
 //!   and requests only from this server (no inline script), `nosniff`, no framing. Text from
 //!   the corpus and the query reaches HTML only escaped ([`page`] through maud; the page's
@@ -42,12 +45,13 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path as UrlPath, Query, State};
-use axum::http::{HeaderName, HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
 use tokio::sync::Semaphore;
 use tower_http::compression::CompressionLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -107,6 +111,9 @@ pub struct Settings {
     pub max_queued: usize,
     /// Longest a request may take, waiting included.
     pub timeout: Duration,
+    /// Origins (`https://host[:port]`, or `*` for any) whose pages may call the API from a
+    /// browser (CORS); none by default.
+    pub allowed_origins: Vec<String>,
 }
 
 /// What every request handler shares.
@@ -149,11 +156,14 @@ pub fn serve(
 
 /// The routes and the layers around them (see the module docs).
 fn router(app: Arc<App>) -> Router {
-    let mut router = Router::new()
+    let mut api = Router::new()
         .route("/api/search", get(api_search))
         .route("/api/records/{*id}", get(api_record))
-        .route("/api/status", get(api_status))
-        .route("/docs/{*doc}", get(doc_page));
+        .route("/api/status", get(api_status));
+    if !app.settings.allowed_origins.is_empty() {
+        api = api.layer(cors(&app.settings.allowed_origins));
+    }
+    let mut router = api.route("/docs/{*doc}", get(doc_page));
     for (path, content_type, content) in ASSETS {
         router = router.route(
             path,
@@ -179,6 +189,39 @@ fn router(app: Arc<App>) -> Router {
         ));
     }
     router
+}
+
+/// The API's answers to browsers on other sites: GET from `origins` (`*`: any), the
+/// generation header readable.
+fn cors(origins: &[String]) -> CorsLayer {
+    let allow = if origins.iter().any(|o| o == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()))
+    };
+    CorsLayer::new()
+        .allow_origin(allow)
+        .allow_methods([Method::GET])
+        .expose_headers([GENERATION_HEADER])
+}
+
+/// Checks an origin for [`Settings::allowed_origins`]: `*`, or `http(s)://host[:port]` with
+/// nothing after (what browsers send in `Origin`).
+pub fn origin(text: &str) -> std::result::Result<String, String> {
+    let host = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"));
+    let valid = text == "*"
+        || host.is_some_and(|h| {
+            !h.is_empty()
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+        });
+    if valid {
+        Ok(text.to_string())
+    } else {
+        Err("an origin is `*` or scheme://host[:port], e.g. https://example.org".to_string())
+    }
 }
 
 /// A future that resolves on Ctrl-C or SIGTERM. The handlers are installed now, before the
@@ -567,6 +610,7 @@ mod tests {
             max_searches,
             max_queued,
             timeout: Duration::from_millis(300),
+            allowed_origins: Vec::new(),
         };
         App::new(searchable, settings)
     }
@@ -622,6 +666,27 @@ mod tests {
         let answered = app.with_index(|_, s| Ok(s.generation_name().to_string().into_response()));
         let response = answered.await.unwrap();
         assert!(response.headers().contains_key(GENERATION_HEADER));
+    }
+
+    #[test]
+    fn origins_are_a_scheme_and_a_host_or_any() {
+        for good in [
+            "*",
+            "https://charity.example",
+            "http://localhost:8080",
+            "http://[::1]:3000",
+        ] {
+            assert_eq!(origin(good), Ok(good.to_string()));
+        }
+        for bad in [
+            "charity.example",
+            "https://",
+            "https://a.org/path",
+            "ftp://a.org",
+            "https://a b",
+        ] {
+            assert!(origin(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
