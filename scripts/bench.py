@@ -510,10 +510,19 @@ def ensure_wrk():
         subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True, capture_output=True)
 
 
-def start_server(cmd, url_from):
-    """Starts a server and returns (process, base URL) once it answers."""
+def start_server(cmd, url_pattern):
+    """Starts a server and returns (process, base URL) once it answers: the URL is the first
+    group of `url_pattern` in the first stderr line that matches it (the rest of stderr is
+    drained)."""
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    url = url_from(proc)
+    for line in proc.stderr:
+        m = re.search(url_pattern, line)
+        if m:
+            threading.Thread(target=proc.stderr.read, daemon=True).start()
+            url = m.group(1)
+            break
+    else:
+        raise SystemExit(f"{cmd[0]} stopped before listening")
     for _ in range(300):
         try:
             LOOPBACK.open(url, timeout=1).read()
@@ -521,14 +530,6 @@ def start_server(cmd, url_from):
         except OSError:
             time.sleep(0.1)
     raise SystemExit(f"{cmd[0]} did not answer at {url}")
-
-
-def medsearch_url(proc):
-    for line in proc.stderr:
-        if line.startswith("medsearch: serving "):
-            threading.Thread(target=proc.stderr.read, daemon=True).start()
-            return line.split()[2]
-    raise SystemExit("medsearch serve stopped before listening")
 
 
 def wrk(url, paths, connections, seconds):
@@ -589,7 +590,8 @@ def serve_load(args):
              f"in turn, top 10 with snippets; medsearch `serve` with its defaults (2 searches "
              f"at once, the rest waiting).\n",
              "| server | connections | requests/s | p50 | p99 | errors |", "|---|---|---|---|---|---|"]
-    proc, url = start_server([BINARY, "serve", "--addr", "127.0.0.1:0", *loc], medsearch_url)
+    proc, url = start_server([BINARY, "serve", "--addr", "127.0.0.1:0", *loc],
+                             r"^medsearch: serving (\S+)")
     try:
         for c in (1, 16, 64):
             rps, p50, p99_, errors = wrk(url, paths, c, args.seconds)
@@ -637,7 +639,8 @@ def datasette_load(args, words, src):
         fts5_db(db, jsonl_rows(src.parent / "jsonl" / "corpus.jsonl"))
     proc, url = start_server([sys.executable, "-m", "datasette", "serve", db, "--port", "0",
                               "--setting", "sql_time_limit_ms", "10000",
-                              "--setting", "default_page_size", "10"], datasette_url)
+                              "--setting", "default_page_size", "10"],
+                              r"Uvicorn running on (http://\S+)")
     name = db.stem
     try:
         rows = []
@@ -651,15 +654,6 @@ def datasette_load(args, words, src):
     finally:
         proc.terminate()
         proc.wait()
-
-
-def datasette_url(proc):
-    for line in proc.stderr:
-        m = re.search(r"Uvicorn running on (http://\S+)", line)
-        if m:
-            threading.Thread(target=proc.stderr.read, daemon=True).start()
-            return m.group(1)
-    raise SystemExit("datasette stopped before listening")
 
 
 def baseline_checkout(ref):

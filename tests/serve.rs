@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde_json::Value;
 
-use crate::util::{Env, Server, http};
+use crate::util::{Env, Server, get, http};
 
 const DOC: &str = "liver-directed-therapy-for-neuroendocrine-cancer";
 
@@ -177,19 +177,14 @@ fn the_server_follows_new_generations_without_a_failed_request() {
         std::thread::spawn(move || {
             let mut seen = Vec::new();
             while !stop.load(Ordering::SeqCst) {
-                let response = http()
-                    .get(&format!("{url}/api/search?q=embolic+agent"))
-                    .call()
-                    .expect("an answer");
-                assert_eq!(response.status().as_u16(), 200);
-                let generation = response.headers()["x-medsearch-generation"].clone();
-                let body = response.into_body().read_to_string().unwrap();
+                let (status, generation, body) = get(&url, "/api/search?q=embolic+agent");
+                assert_eq!(status, 200, "{body}");
                 let results: Value = serde_json::from_str(&body).unwrap();
                 assert_eq!(
                     results["hits"][0]["anchor"],
                     "hepatic-arterial-embolization"
                 );
-                seen.push(generation.to_str().unwrap().to_string());
+                seen.push(generation.expect("a generation"));
             }
             seen
         })

@@ -251,6 +251,21 @@ pub fn http() -> ureq::Agent {
     )
 }
 
+/// `GET BASE PATH`: status, the generation header (`X-Medsearch-Generation`), body.
+pub fn get(base: &str, path: &str) -> (u16, Option<String>, String) {
+    let response = http()
+        .get(&format!("{base}{path}"))
+        .call()
+        .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+    let status = response.status().as_u16();
+    let generation = response
+        .headers()
+        .get("x-medsearch-generation")
+        .map(|v| v.to_str().unwrap().to_string());
+    let body = response.into_body().read_to_string().expect("a text body");
+    (status, generation, body)
+}
+
 /// A `medsearch serve` process on a free loopback port, stopped (SIGTERM) when dropped.
 pub struct Server {
     child: std::process::Child,
@@ -304,19 +319,9 @@ impl Server {
         self.child.id()
     }
 
-    /// `GET PATH`: status, the generation header, body.
+    /// `GET PATH`: status, the generation header, body ([`get`]).
     pub fn get(&self, path: &str) -> (u16, Option<String>, String) {
-        let response = http()
-            .get(&format!("{}{path}", self.url))
-            .call()
-            .unwrap_or_else(|e| panic!("GET {path}: {e}"));
-        let status = response.status().as_u16();
-        let generation = response
-            .headers()
-            .get("x-medsearch-generation")
-            .map(|v| v.to_str().unwrap().to_string());
-        let body = response.into_body().read_to_string().expect("a text body");
-        (status, generation, body)
+        get(&self.url, path)
     }
 
     /// `GET PATH`, expecting 200 and JSON.

@@ -339,8 +339,7 @@ impl App {
     }
 
     /// Runs `work` on the generation being served, on the blocking pool, within the limits
-    /// (see the module docs).
-    /// Responses name the generation that made them ([`GENERATION_HEADER`]).
+    /// (see the module docs). Responses name the generation that made them ([`GENERATION_HEADER`]).
     async fn with_index(
         self: &Arc<Self>,
         work: impl FnOnce(&App, &Searchable) -> std::result::Result<Response, ApiError> + Send + 'static,
