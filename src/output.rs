@@ -83,10 +83,36 @@ pub fn results(out: &mut dyn Write, results: &Results, style: Style) -> io::Resu
             paint(RESET)
         )?;
     }
+    if !results.typos_not_tried.is_empty() {
+        writeln!(
+            out,
+            "{}not checked for typos (the query's budget was spent): {}{}",
+            paint(DIM),
+            listed(&results.typos_not_tried, NOT_TRIED_SHOWN),
+            paint(RESET)
+        )?;
+    }
     match &results.suggestion {
         Some(suggestion) => writeln!(out, "did you mean {}?", quoted(suggestion)),
         None => Ok(()),
     }
+}
+
+/// How many of the words not checked for typos the text output names (JSON lists them all).
+const NOT_TRIED_SHOWN: usize = 10;
+
+/// `words` quoted and joined with commas, the first `shown` of them, then how many more.
+fn listed(words: &[String], shown: usize) -> String {
+    let mut text = words
+        .iter()
+        .take(shown)
+        .map(|word| quoted(word))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if words.len() > shown {
+        text.push_str(&format!(" and {} more", words.len() - shown));
+    }
+    text
 }
 
 /// The two lines that name a record: `prefix` (a rank), heading (and kind, unless a section)
@@ -760,6 +786,13 @@ mod tests {
     }
 
     #[test]
+    fn long_lists_of_words_are_cut_with_a_count() {
+        let words: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
+        assert_eq!(listed(&words, 3), "\"a\", \"b\", \"c\"");
+        assert_eq!(listed(&words, 2), "\"a\", \"b\" and 1 more");
+    }
+
+    #[test]
     fn serve_warns_when_other_machines_can_reach_it() {
         let local = serving("127.0.0.1:7700".parse().unwrap());
         assert_eq!(
@@ -819,6 +852,7 @@ mod properties {
             query: t(8),
             corrected_query: Some(t(9)),
             suggestion: Some(t(10)),
+            typos_not_tried: vec![t(13)],
             total_hits: 1,
             total_hits_exact: true,
             hits: vec![hit],

@@ -17,6 +17,8 @@ mod spelling;
 mod stem;
 mod tokenizer;
 
+use std::cell::RefCell;
+
 use tantivy::Index;
 use tantivy::tokenizer::{AsciiFoldingFilter, LowerCaser, RemoveLongFilter, TextAnalyzer, Token};
 
@@ -77,14 +79,27 @@ pub fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<Token> {
     out
 }
 
-/// The terms of a text under the standard analyzer (one per thread, kept with its stem cache:
-/// the indexer calls this for every citation).
+thread_local! {
+    /// One analyzer of each kind per thread, kept with its stem cache: a search tokenizes its
+    /// query, its alternatives, its snippets and feedback's records with the same two.
+    static STEMMED: RefCell<TextAnalyzer> = RefCell::new(analyzer());
+    static UNSTEMMED: RefCell<TextAnalyzer> = RefCell::new(unstemmed_analyzer());
+}
+
+/// The tokens of a text under [`analyzer`] (this thread's).
+pub fn stemmed(text: &str) -> Vec<Token> {
+    STEMMED.with_borrow_mut(|analyzer| tokens(analyzer, text))
+}
+
+/// The tokens of a text under [`unstemmed_analyzer`] (this thread's).
+pub fn unstemmed(text: &str) -> Vec<Token> {
+    UNSTEMMED.with_borrow_mut(|analyzer| tokens(analyzer, text))
+}
+
+/// The terms of a text under [`analyzer`] (this thread's: the indexer calls this for every
+/// citation).
 pub fn terms(text: &str) -> Vec<String> {
-    thread_local! {
-        static ANALYZER: std::cell::RefCell<TextAnalyzer> = std::cell::RefCell::new(analyzer());
-    }
-    ANALYZER
-        .with_borrow_mut(|analyzer| tokens(analyzer, text).into_iter().map(|t| t.text).collect())
+    stemmed(text).into_iter().map(|t| t.text).collect()
 }
 
 /// Common English function words, matched on the lowercased, unstemmed word.

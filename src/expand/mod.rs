@@ -42,25 +42,17 @@ pub fn abbreviation_terms<'a>(definitions: impl Iterator<Item = &'a Definition>)
     let distinct: std::collections::BTreeSet<(&str, &str)> = definitions
         .map(|d| (d.short.as_str(), d.long.as_str()))
         .collect();
-    let mut analyzer = analysis::analyzer();
     let mut pairs: Vec<TermPair> = distinct
         .into_iter()
         .filter_map(|(short, long)| {
-            let short = terms(&mut analyzer, short);
+            let short = analysis::terms(short);
             let keep = short.len() == 1 && !analysis::is_stop_word(&short[0]);
-            keep.then(|| (short, terms(&mut analyzer, long)))
+            keep.then(|| (short, analysis::terms(long)))
         })
         .collect();
     pairs.sort();
     pairs.dedup();
     pairs
-}
-
-fn terms(analyzer: &mut tantivy::tokenizer::TextAnalyzer, text: &str) -> Vec<String> {
-    analysis::tokens(analyzer, text)
-        .into_iter()
-        .map(|t| t.text)
-        .collect()
 }
 
 /// Term sequences and their alternatives; see the module docs.
@@ -83,9 +75,8 @@ impl Expansions {
 
     /// Adds synonym groups (each entry expands to every other one of its group).
     pub fn add_synonyms(&mut self, groups: &[Vec<String>]) {
-        let mut analyzer = analysis::analyzer();
         for group in groups {
-            let entries: Vec<Vec<String>> = group.iter().map(|e| terms(&mut analyzer, e)).collect();
+            let entries: Vec<Vec<String>> = group.iter().map(|e| analysis::terms(e)).collect();
             for a in &entries {
                 for b in &entries {
                     self.add(a, b, Alternative::Synonym);

@@ -155,11 +155,7 @@ impl Fields {
                 .unwrap_or("")
                 .to_string()
         };
-        let kind = match text(self.kind).as_str() {
-            "reference" => RecordKind::Reference,
-            "reviewer" => RecordKind::Reviewer,
-            _ => RecordKind::Section,
-        };
+        let kind = text(self.kind).parse().unwrap_or(RecordKind::Section);
         let citation: Option<Citation> = doc
             .get_first(self.citation)
             .and_then(|v| v.as_str())

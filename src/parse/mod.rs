@@ -53,6 +53,9 @@ impl RecordKind {
         self as u64
     }
 
+    /// The kinds' names, for messages.
+    pub const NAMES: &str = "section, reference, reviewer";
+
     /// The kind's name as stored in the index and shown to users.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -60,6 +63,18 @@ impl RecordKind {
             RecordKind::Reference => "reference",
             RecordKind::Reviewer => "reviewer",
         }
+    }
+}
+
+impl std::str::FromStr for RecordKind {
+    type Err = String;
+
+    /// A kind by its name ([`RecordKind::as_str`]); the error names the kinds.
+    fn from_str(name: &str) -> Result<RecordKind, String> {
+        RecordKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == name)
+            .ok_or_else(|| format!("unknown kind '{name}' (kinds: {})", RecordKind::NAMES))
     }
 }
 

@@ -28,12 +28,11 @@ use tantivy::query::{
     Query, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Searcher, Term};
 
-use super::query::{FieldName, Node, Occur};
+use super::query::{FieldName, Node, Occur, Polarity};
 use super::ranking::Ranking;
-use super::scoring::{Bm25f, FieldPart, KindPrior, Labeled, Sum};
+use super::scoring::{Bm25f, FieldPart, ForwardOnly, KindPrior, Labeled, Sum};
 use super::union::TermUnion;
 use crate::analysis;
 use crate::error::{Error, Result};
@@ -50,11 +49,14 @@ pub const PROXIMITY_SLOP: u32 = 4;
 /// Most index terms one `word*` may expand to, per field.
 pub const MAX_PREFIX_TERMS: usize = 1000;
 
-/// A compiled query, in its two stages (see [`super`]'s "Retrieve, then rerank").
+/// A compiled query, in its two stages (see [`super`]'s "Retrieve, then rank"), from one walk
+/// of the tree: every clause is made for both stages at once ([`Clause`]) and combined with the
+/// same operators, so the two match the same records by construction; what only the ranking
+/// scores (phrase boosts, feedback's lighter words) is a boost of [`Sum`], which scores
+/// matches and matches nothing ([`super::tests`] checks the agreement on random indexes).
 pub struct Compiled {
-    /// The first stage: the same records as `query`, scored by a sum of per-field BM25 (for a
-    /// union of optional clauses, a [`TermUnion`], collected by MaxScore); it only chooses
-    /// candidates.
+    /// The first stage: scored by a sum of per-field BM25 (for a union of optional clauses, a
+    /// [`TermUnion`], collected by MaxScore); it only chooses candidates.
     pub retrieve: Box<dyn Query>,
     /// The ranking: BM25F, phrase boosts, alternatives, the kind prior; scored on the
     /// candidates.
@@ -66,50 +68,85 @@ pub struct Compiled {
 /// Term sequences to highlight.
 pub type Highlights = Vec<Vec<String>>;
 
-/// Which of the two stages a compilation is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Stage {
-    Retrieve,
-    Rank,
+/// One clause of the query in both stages: the first stage's form and the ranking's, which
+/// match the same records.
+struct Clause {
+    retrieve: Box<dyn Query>,
+    rank: Box<dyn Query>,
 }
 
-impl Stage {
-    /// Clauses combined, scores summed: for the first stage, one [`TermUnion`] when they are
-    /// all optional (what MaxScore collects fast), else tantivy's `BooleanQuery`; for the
-    /// ranking, [`Sum`] (fast to seek).
-    fn combine(self, clauses: Vec<(TOccur, Box<dyn Query>)>) -> Box<dyn Query> {
-        match self {
-            Stage::Retrieve
-                if !clauses.is_empty() && clauses.iter().all(|(o, _)| *o == TOccur::Should) =>
-            {
-                let mut union = TermUnion::default();
-                for (_, query) in clauses {
-                    union.absorb(query);
-                }
-                Box::new(union)
-            }
-            Stage::Retrieve => Box::new(BooleanQuery::new(clauses)),
-            Stage::Rank => Box::new(Sum::new(clauses)),
+impl Clause {
+    /// A clause both stages run as it is.
+    fn same(query: Box<dyn Query>) -> Clause {
+        Clause {
+            retrieve: query.box_clone(),
+            rank: query,
         }
     }
 
-    /// One query for a list of alternatives.
-    fn one_of(self, mut alternatives: Alternatives) -> Box<dyn Query> {
-        if alternatives.len() == 1 {
-            alternatives.pop().expect("one")
-        } else {
-            self.any_of(alternatives)
+    /// Both forms with their scores ×`boost`.
+    fn boosted(self, boost: f32) -> Clause {
+        Clause {
+            retrieve: boosted(self.retrieve, boost),
+            rank: boosted(self.rank, boost),
         }
     }
 
-    fn any_of(self, queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
-        self.combine(queries.into_iter().map(|q| (TOccur::Should, q)).collect())
+    /// Both forms, excluded from a group ([`ForwardOnly`]).
+    fn excluded(self) -> Clause {
+        Clause {
+            retrieve: Box::new(ForwardOnly::new(self.retrieve)),
+            rank: Box::new(ForwardOnly::new(self.rank)),
+        }
     }
+
+    /// Both forms with their scores set to 0.
+    fn unscored(self) -> Clause {
+        Clause {
+            retrieve: Box::new(ConstScoreQuery::new(self.retrieve, 0.0)),
+            rank: Box::new(ConstScoreQuery::new(self.rank, 0.0)),
+        }
+    }
+}
+
+/// Clauses combined, scores summed, with the same operators in both stages; `boosts` add to
+/// the ranking's scores of its matches without matching ([`Sum::with_boosts`]).
+fn combine(clauses: Vec<(TOccur, Clause)>, boosts: Vec<Box<dyn Query>>) -> Clause {
+    let (retrieve, rank): (Vec<_>, Vec<_>) = clauses
+        .into_iter()
+        .map(|(occur, c)| ((occur, c.retrieve), (occur, c.rank)))
+        .unzip();
+    Clause {
+        retrieve: first_stage(retrieve),
+        rank: Box::new(Sum::new(rank).with_boosts(boosts)),
+    }
+}
+
+/// The first stage's combination: one [`TermUnion`] when the clauses are all optional (what
+/// MaxScore collects fast), else tantivy's `BooleanQuery`.
+fn first_stage(clauses: Vec<(TOccur, Box<dyn Query>)>) -> Box<dyn Query> {
+    if !clauses.is_empty() && clauses.iter().all(|(o, _)| *o == TOccur::Should) {
+        let mut union = TermUnion::default();
+        for (_, query) in clauses {
+            union.absorb(query);
+        }
+        return Box::new(union);
+    }
+    Box::new(BooleanQuery::new(clauses))
+}
+
+/// One clause for a list of alternatives (any may match, scores summed).
+fn any_of(mut alternatives: Alternatives) -> Clause {
+    if alternatives.len() == 1 {
+        return alternatives.pop().expect("one");
+    }
+    let optional = alternatives.into_iter().map(|c| (TOccur::Should, c));
+    combine(optional.collect(), Vec::new())
 }
 
 /// Compiles a query tree against an opened index with `ranking`'s weights, restricted to
-/// `kind` if given. With `explain`, every clause is labelled with what it stands for, for
-/// tantivy's explanations (labels do not change scores).
+/// `kind` if given. With `explain`, every clause of the ranking is labelled with what it stands
+/// for, for tantivy's explanations (labels do not change scores).
 pub fn compile(
     s: &Searchable,
     tree: &Node,
@@ -117,33 +154,12 @@ pub fn compile(
     ranking: &Ranking,
     explain: bool,
 ) -> Result<Compiled> {
-    let (retrieve, _) = compile_stage(s, tree, kind, ranking, false, Stage::Retrieve)?;
-    let (query, highlight) = compile_stage(s, tree, kind, ranking, explain, Stage::Rank)?;
-    Ok(Compiled {
-        retrieve,
-        query,
-        highlight,
-    })
-}
-
-/// One stage's query and the term sequences to highlight.
-fn compile_stage(
-    s: &Searchable,
-    tree: &Node,
-    kind: Option<RecordKind>,
-    ranking: &Ranking,
-    explain: bool,
-    stage: Stage,
-) -> Result<(Box<dyn Query>, Highlights)> {
     let mut compiler = Compiler {
-        stage,
         explain,
         ranking: *ranking,
         fields: s.fields,
         searcher: s.searcher(),
         records: s.searcher().num_docs(),
-        stemmed: analysis::analyzer(),
-        unstemmed: analysis::unstemmed_analyzer(),
         highlight: BTreeSet::new(),
         skip_stop_words: has_content_word(tree),
         expansions: &s.expansions,
@@ -152,7 +168,9 @@ fn compile_stage(
         message: "nothing to search: the query has no words".into(),
         position: 1,
     };
-    let compiled = compiler.node(tree, false)?.ok_or_else(nothing)?;
+    let compiled = compiler
+        .node(tree, Polarity::Positive)?
+        .ok_or_else(nothing)?;
     if let Node::Group(clauses) = tree
         && clauses.iter().all(|(o, _)| *o == Occur::MustNot)
     {
@@ -161,38 +179,39 @@ fn compile_stage(
             position: 1,
         });
     }
-    let mut compiled = stage.one_of(compiled);
+    let mut compiled = any_of(compiled);
     let restricted = kind.is_some() || has_kind_filter(tree);
-    if stage == Stage::Rank
-        && ranking.citation_prior != 1.0
-        && !restricted
-        && !compiler.about_citations(tree)?
-    {
+    if ranking.citation_prior != 1.0 && !restricted && !compiler.about_citations(tree)? {
         let kinds = [RecordKind::Reference.code(), RecordKind::Reviewer.code()];
-        compiled = Box::new(KindPrior::new(
-            compiled,
+        compiled.rank = Box::new(KindPrior::new(
+            compiled.rank,
             KIND_CODE,
             &kinds,
             ranking.citation_prior,
         ));
     }
-    let query: Box<dyn Query> = match kind {
-        Some(kind) => {
-            let filter = compiler.label(filter(s.fields.kind, kind.as_str()), || {
-                format!("filter --kind {}", kind.as_str())
-            });
-            stage.combine(vec![(TOccur::Must, compiled), (TOccur::Must, filter)])
-        }
-        None => compiled,
-    };
-    Ok((query, compiler.highlight.into_iter().collect()))
+    if let Some(kind) = kind {
+        let filter = compiler.clause(filter(s.fields.kind, kind.as_str()), || {
+            format!("filter --kind {}", kind.as_str())
+        });
+        compiled = combine(
+            vec![(TOccur::Must, compiled), (TOccur::Must, filter)],
+            Vec::new(),
+        );
+    }
+    Ok(Compiled {
+        retrieve: compiled.retrieve,
+        query: compiled.rank,
+        highlight: compiler.highlight.into_iter().collect(),
+    })
 }
 
 /// A compiled query expanded with feedback `terms` (weights summing to 1), in both stages: the
 /// original counts `ranking.feedback.original_weight`, the expansion the rest, on the scale of
-/// the original's `words` content words (see [`super::feedback`]). The first stage searches
-/// the heaviest `feedback.retrieve_terms` expansion words too, so that records holding them
-/// but none of the query's words can be found (feedback's second retrieval).
+/// the original's `words` content words (see [`super::feedback`]). The heaviest
+/// `feedback.retrieve_terms` expansion words are searched in both stages, so that records
+/// holding them but none of the query's words can be found (feedback's second retrieval); the
+/// others only add to the ranking's scores of those records (boosts: they match nothing).
 pub fn with_feedback(
     s: &Searchable,
     original: Compiled,
@@ -203,35 +222,46 @@ pub fn with_feedback(
 ) -> Compiled {
     let lambda = ranking.feedback.original_weight.clamp(0.01, 1.0);
     let scale = (1.0 - lambda) / lambda * words;
-    let mut retrieve = vec![(TOccur::Should, original.retrieve)];
-    let mut rank = vec![(TOccur::Should, original.query)];
+    let mut clauses = vec![(
+        TOccur::Should,
+        Clause {
+            retrieve: original.retrieve,
+            rank: original.query,
+        },
+    )];
+    let mut boosts = Vec::new();
     for (i, (term, weight)) in terms.iter().enumerate() {
-        if i < ranking.feedback.retrieve_terms {
-            for field in [s.fields.heading, s.fields.body] {
-                let query = terms_query(field, std::slice::from_ref(term), 0);
-                retrieve.push((TOccur::Should, boosted(query, weight * scale)));
-            }
-        }
+        let weight = weight * scale;
         let query = boosted(
             Box::new(Bm25f::new(term, field_parts(s.fields, ranking), ranking.k1)),
-            weight * scale,
+            weight,
         );
         let query: Box<dyn Query> = if explain {
-            Box::new(Labeled::new(
-                query,
-                format!(
-                    "feedback: heading and body: word \"{term}\" (×{:.3})",
-                    weight * scale
-                ),
-            ))
+            let label = format!("feedback: heading and body: word \"{term}\" (×{weight:.3})");
+            Box::new(Labeled::new(query, label))
         } else {
             query
         };
-        rank.push((TOccur::Should, query));
+        if i < ranking.feedback.retrieve_terms {
+            let fields = [s.fields.heading, s.fields.body];
+            let retrieve =
+                fields.map(|f| boosted(terms_query(f, std::slice::from_ref(term), 0), weight));
+            let retrieve = first_stage(retrieve.into_iter().map(|q| (TOccur::Should, q)).collect());
+            clauses.push((
+                TOccur::Should,
+                Clause {
+                    retrieve,
+                    rank: query,
+                },
+            ));
+        } else {
+            boosts.push(query);
+        }
     }
+    let compiled = combine(clauses, boosts);
     Compiled {
-        retrieve: Stage::Retrieve.combine(retrieve),
-        query: Stage::Rank.combine(rank),
+        retrieve: compiled.retrieve,
+        query: compiled.rank,
         highlight: original.highlight,
     }
 }
@@ -273,20 +303,17 @@ fn boosted(query: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
     }
 }
 
-/// What a query node compiles to: queries of which any may match, scores summed.
-type Alternatives = Vec<Box<dyn Query>>;
+/// What a query node compiles to: clauses of which any may match, scores summed.
+type Alternatives = Vec<Clause>;
 
 struct Compiler<'a> {
-    stage: Stage,
-    /// Label every clause for explanations.
+    /// Label every clause of the ranking for explanations.
     explain: bool,
     ranking: Ranking,
     fields: Fields,
     searcher: &'a Searcher,
     /// Records in the index (for idf).
     records: u64,
-    stemmed: TextAnalyzer,
-    unstemmed: TextAnalyzer,
     /// Term sequences to highlight in bodies (from positive, body-searching clauses).
     highlight: BTreeSet<Vec<String>>,
     /// Whether single stop words are left out as terms (the query has other words).
@@ -297,28 +324,21 @@ struct Compiler<'a> {
 
 /// Whether the query restricts its records by kind (`kind:`), positively anywhere.
 fn has_kind_filter(node: &Node) -> bool {
-    match node {
-        Node::Term { field, .. } => *field == Some(FieldName::Kind),
-        Node::Phrase { .. } => false,
-        Node::Group(clauses) => clauses
-            .iter()
-            .any(|(o, n)| *o != Occur::MustNot && has_kind_filter(n)),
-    }
+    node.positive_leaves()
+        .iter()
+        .any(|leaf| leaf.field() == Some(FieldName::Kind))
 }
 
-/// The words of a query's positive, non-filter terms and phrases.
-fn positive_words<'a>(node: &'a Node, out: &mut Vec<&'a str>) {
-    match node {
-        Node::Term { field, text, .. } if !field.is_some_and(FieldName::is_filter) => {
-            out.push(text)
-        }
-        Node::Phrase { text, .. } => out.push(text),
-        Node::Group(clauses) => clauses
-            .iter()
-            .filter(|(o, _)| *o != Occur::MustNot)
-            .for_each(|(_, n)| positive_words(n, out)),
-        Node::Term { .. } => {}
-    }
+/// The text of a query's positive, non-filter terms and phrases.
+fn positive_words(node: &Node) -> Vec<&str> {
+    let leaves = node.positive_leaves().into_iter();
+    leaves
+        .filter(|leaf| !leaf.is_filter())
+        .filter_map(|leaf| match leaf {
+            Node::Term { text, .. } | Node::Phrase { text, .. } => Some(text.as_str()),
+            Node::Group(_) => None,
+        })
+        .collect()
 }
 
 /// A query word that names a year (1800 to 2099).
@@ -337,50 +357,45 @@ const MIN_TITLE_WORDS: usize = 3;
 /// holding it hold it in their identity (authors, organisation, journal, year, name).
 const CITATION_SHARE: f32 = 0.5;
 
-/// Whether the query holds a word that is not a stop word, a prefix or a phrase (excluded
-/// parts and `kind:`/`doc:` filters do not count). Such a query does not search its stop words
-/// as single terms: they match nearly every record, so they cost a scan of the
-/// whole index and add almost nothing to the ranking. They still count inside phrases and the
-/// phrase boosts ("side effects of").
+/// Whether the query holds a positive word that is not a stop word, a prefix or a phrase
+/// (`kind:`/`doc:` filters do not count). Such a query does not search its stop words as
+/// single terms: they match nearly every record, so they cost a scan of the whole index and
+/// add almost nothing to the ranking. They still count inside phrases and the phrase boosts
+/// ("side effects of").
 fn has_content_word(node: &Node) -> bool {
-    match node {
-        Node::Term {
-            field,
-            text,
-            prefix,
-            ..
-        } => !field.is_some_and(FieldName::is_filter) && (*prefix || !analysis::is_stop_word(text)),
-        Node::Phrase { .. } => true,
-        Node::Group(clauses) => clauses
-            .iter()
-            .any(|(o, n)| *o != Occur::MustNot && has_content_word(n)),
-    }
+    node.positive_leaves().iter().any(|leaf| match leaf {
+        Node::Term { prefix, text, .. } => {
+            !leaf.is_filter() && (*prefix || !analysis::is_stop_word(text))
+        }
+        _ => true,
+    })
 }
 
 impl Compiler<'_> {
-    /// `query`, labelled for explanations when they were asked for.
-    fn label(&self, query: Box<dyn Query>, label: impl FnOnce() -> String) -> Box<dyn Query> {
-        if self.explain {
+    /// `query` in both stages, the ranking's labelled for explanations when they were asked
+    /// for.
+    fn clause(&self, query: Box<dyn Query>, label: impl FnOnce() -> String) -> Clause {
+        let retrieve = query.box_clone();
+        let rank = if self.explain {
             Box::new(Labeled::new(query, label()))
         } else {
             query
-        }
+        };
+        Clause { retrieve, rank }
     }
 
     /// Whether the query is about references and reviewers rather than a topic: it names a
     /// year, or a word most records holding it hold in the identity of a reference or reviewer
     /// (an author, organisation, journal: [`CITATION_SHARE`]).
     fn about_citations(&mut self, tree: &Node) -> Result<bool> {
-        let mut words = Vec::new();
-        positive_words(tree, &mut words);
-        if let Some(run) = self.whole_run(tree)
+        if let Some(run) = whole_run(tree)
             && run.len() >= MIN_TITLE_WORDS
             && self.names_a_citation(&run)?
         {
             return Ok(true);
         }
-        for text in words {
-            for token in analysis::tokens(&mut self.stemmed, text) {
+        for text in positive_words(tree) {
+            for token in analysis::stemmed(text) {
                 if is_year(&token.text) {
                     return Ok(true);
                 }
@@ -396,38 +411,6 @@ impl Compiler<'_> {
             }
         }
         Ok(false)
-    }
-
-    /// The analyzed terms of a query that is one run of words and nothing else (plain words
-    /// without fields, or one phrase), stop words included.
-    fn whole_run(&mut self, tree: &Node) -> Option<Vec<String>> {
-        let mut texts = Vec::new();
-        let mut push = |node: &'_ Node| match node {
-            Node::Term {
-                field: None,
-                text,
-                prefix: false,
-                ..
-            }
-            | Node::Phrase {
-                field: None, text, ..
-            } => {
-                texts.push(text.clone());
-                true
-            }
-            _ => false,
-        };
-        let plain = match tree {
-            Node::Group(clauses) => clauses.iter().all(|(o, n)| *o != Occur::MustNot && push(n)),
-            node => push(node),
-        };
-        plain.then(|| {
-            texts
-                .iter()
-                .flat_map(|t| analysis::tokens(&mut self.stemmed, t))
-                .map(|t| t.text)
-                .collect()
-        })
     }
 
     /// Whether `run` is the whole title of a reference or the name of a reviewer (typed in
@@ -460,37 +443,39 @@ impl Compiler<'_> {
     /// The node's alternatives (it matches when one does; its score is their sum), or `None`
     /// when it analyzes to nothing (e.g. punctuation only). Returning alternatives rather than
     /// one union lets a group of optional words flatten into a single union.
-    fn node(&mut self, node: &Node, negated: bool) -> Result<Option<Alternatives>> {
+    fn node(&mut self, node: &Node, polarity: Polarity) -> Result<Option<Alternatives>> {
         match node {
             Node::Term {
                 field: Some(f),
                 text,
                 prefix,
                 position,
+                ..
             } if f.is_filter() => self
                 .filter_term(*f, text, *prefix, *position)
-                .map(|q| Some(vec![q])),
+                .map(|c| Some(vec![c])),
             Node::Term {
                 field,
                 text,
                 prefix: true,
                 position,
-            } => self.prefix(*field, text, *position, negated).map(Some),
+                ..
+            } => self.prefix(*field, text, *position, polarity).map(Some),
             Node::Term { field, text, .. } => {
                 let stop = field.is_none() && analysis::is_stop_word(text);
                 if stop && self.skip_stop_words {
                     return Ok(None);
                 }
-                let alternatives = self.words(*field, text, negated)?;
+                let alternatives = self.words(*field, text, polarity)?;
                 let weight = if stop {
                     self.ranking.stop_word_weight
                 } else {
                     1.0
                 };
-                Ok(alternatives.map(|a| a.into_iter().map(|q| boosted(q, weight)).collect()))
+                Ok(alternatives.map(|a| a.into_iter().map(|c| c.boosted(weight)).collect()))
             }
-            Node::Phrase { field, text, .. } => self.words(*field, text, negated),
-            Node::Group(clauses) => self.group(clauses, negated),
+            Node::Phrase { field, text, .. } => self.words(*field, text, polarity),
+            Node::Group(clauses) => self.group(clauses, polarity),
         }
     }
 
@@ -500,26 +485,24 @@ impl Compiler<'_> {
         &mut self,
         field: Option<FieldName>,
         text: &str,
-        negated: bool,
+        polarity: Polarity,
     ) -> Result<Option<Alternatives>> {
-        let terms: Vec<String> = analysis::tokens(&mut self.stemmed, text)
-            .into_iter()
-            .map(|t| t.text)
-            .collect();
+        let terms: Vec<String> = analysis::terms(text);
         if terms.is_empty() {
             return Ok(None);
         }
-        if !negated && matches!(field, None | Some(FieldName::Body)) {
+        if polarity == Polarity::Positive && matches!(field, None | Some(FieldName::Body)) {
             self.highlight.insert(terms.clone());
         }
         let mut out = self.scored(field, &terms, 1.0, "");
-        out.extend(self.expand(field, &terms, negated)?);
+        out.extend(self.expand(field, &terms, polarity)?);
         Ok(Some(out))
     }
 
-    /// The queries that score a term sequence in `field` (none: heading and body), each ×`scale`
-    /// and labelled with `note`: one word without a field is BM25F over heading and body; a
-    /// word in one field is that field's BM25; a phrase is one phrase query per field.
+    /// The clauses that score a term sequence in `field` (none: heading and body), each
+    /// ×`scale` and labelled with `note`: one word without a field is BM25F over heading and
+    /// body in the ranking (the first stage: a term in each field); a word in one field is
+    /// that field's BM25; a phrase is one phrase query per field.
     fn scored(
         &self,
         field: Option<FieldName>,
@@ -529,18 +512,29 @@ impl Compiler<'_> {
     ) -> Alternatives {
         let what = if terms.len() == 1 { "word" } else { "phrase" };
         let words = terms.join(" ");
-        if let (None, [term], Stage::Rank) = (field, terms, self.stage) {
+        if let (None, [term]) = (field, terms) {
             let parts = field_parts(self.fields, &self.ranking);
-            let query = boosted(Box::new(Bm25f::new(term, parts, self.ranking.k1)), scale);
-            return vec![self.label(query, || {
-                format!("heading and body: {what} \"{words}\"{note}")
-            })];
+            let rank = boosted(Box::new(Bm25f::new(term, parts, self.ranking.k1)), scale);
+            let retrieve = self
+                .text_fields(None)
+                .into_iter()
+                .map(|f| (TOccur::Should, boosted(terms_query(f, terms, 0), scale)));
+            let rank = if self.explain {
+                let label = format!("heading and body: {what} \"{words}\"{note}");
+                Box::new(Labeled::new(rank, label))
+            } else {
+                rank
+            };
+            return vec![Clause {
+                retrieve: first_stage(retrieve.collect()),
+                rank,
+            }];
         }
         self.text_fields(field)
             .into_iter()
             .map(|f| {
                 let query = boosted(terms_query(f, terms, 0), scale);
-                self.label(query, || {
+                self.clause(query, || {
                     format!("{}: {what} \"{words}\"{note}", self.field_name(f))
                 })
             })
@@ -553,7 +547,7 @@ impl Compiler<'_> {
         &mut self,
         field: Option<FieldName>,
         terms: &[String],
-        negated: bool,
+        polarity: Polarity,
     ) -> Result<Alternatives> {
         let expansions = self.expansions;
         let mut out = Alternatives::new();
@@ -573,7 +567,7 @@ impl Compiler<'_> {
                 terms.join(" ")
             );
             out.extend(self.scored(field, alternative, scale, &note));
-            if !negated {
+            if polarity == Polarity::Positive {
                 self.highlight.insert(alternative.clone());
             }
         }
@@ -604,9 +598,9 @@ impl Compiler<'_> {
         field: Option<FieldName>,
         text: &str,
         position: usize,
-        negated: bool,
+        polarity: Polarity,
     ) -> Result<Alternatives> {
-        let tokens = analysis::tokens(&mut self.unstemmed, text);
+        let tokens = analysis::unstemmed(text);
         let [token] = tokens.as_slice() else {
             return Err(Error::Query {
                 message: format!("a prefix search takes one word, not '{text}*'"),
@@ -617,9 +611,7 @@ impl Compiler<'_> {
         // match `embol`): also take the stems of the prefix's likely completions.
         let stems: BTreeSet<String> = PREFIX_COMPLETIONS
             .iter()
-            .filter_map(|c| {
-                analysis::tokens(&mut self.stemmed, &format!("{}{c}", token.text)).pop()
-            })
+            .filter_map(|c| analysis::stemmed(&format!("{}{c}", token.text)).pop())
             .map(|t| t.text)
             .collect();
         let mut terms = BTreeSet::new();
@@ -631,7 +623,7 @@ impl Compiler<'_> {
                 }
             }
         }
-        if !negated && field != Some(FieldName::Heading) {
+        if polarity == Polarity::Positive && field != Some(FieldName::Heading) {
             self.highlight.extend(terms.iter().map(|t| vec![t.clone()]));
         }
         let note = format!(", from {text}*");
@@ -640,7 +632,7 @@ impl Compiler<'_> {
             .flat_map(|t| self.scored(field, std::slice::from_ref(t), 1.0, &note))
             .collect();
         if out.is_empty() {
-            out.push(Box::new(EmptyQuery));
+            out.push(Clause::same(Box::new(EmptyQuery)));
         }
         Ok(out)
     }
@@ -651,85 +643,96 @@ impl Compiler<'_> {
         text: &str,
         prefix: bool,
         position: usize,
-    ) -> Result<Box<dyn Query>> {
+    ) -> Result<Clause> {
         if field == FieldName::Kind {
-            let known = RecordKind::ALL.iter().any(|k| k.as_str() == text);
-            if !known || prefix {
+            if prefix || text.parse::<RecordKind>().is_err() {
                 return Err(Error::Query {
-                    message: format!("unknown kind '{text}' (kinds: section, reference, reviewer)"),
+                    message: format!("unknown kind '{text}' (kinds: {})", RecordKind::NAMES),
                     position,
                 });
             }
-            return Ok(self.label(filter(self.fields.kind, text), || {
+            return Ok(self.clause(filter(self.fields.kind, text), || {
                 format!("filter kind:{text}")
             }));
         }
-        let query = if prefix {
-            let ids = expand_prefix(self.searcher, self.fields.doc, text)?;
-            Box::new(ConstScoreQuery::new(
-                self.stage
-                    .any_of(ids.iter().map(|id| filter(self.fields.doc, id)).collect()),
-                0.0,
-            ))
-        } else {
-            filter(self.fields.doc, text)
-        };
         let star = if prefix { "*" } else { "" };
-        Ok(self.label(query, || format!("filter doc:{text}{star}")))
+        let label = || format!("filter doc:{text}{star}");
+        if !prefix {
+            return Ok(self.clause(filter(self.fields.doc, text), label));
+        }
+        let ids = expand_prefix(self.searcher, self.fields.doc, text)?;
+        let ids = ids
+            .iter()
+            .map(|id| Clause::same(filter(self.fields.doc, id)));
+        let any = any_of(ids.collect()).unscored();
+        Ok(Clause {
+            retrieve: any.retrieve,
+            rank: self.clause(any.rank, label).rank,
+        })
     }
 
     /// A group of clauses. A filter (`kind:`, `doc:`) restricts the records the rest of its
     /// group matches: when the group has no other required clause, its optional clauses
     /// become one required clause (at least one of them must match), so a filter never lets a
     /// record in on its own. A group of filters alone matches every record they keep.
-    fn group(&mut self, clauses: &[(Occur, Node)], negated: bool) -> Result<Option<Alternatives>> {
-        let mut out: Vec<(TOccur, Box<dyn Query>)> = Vec::new();
+    fn group(
+        &mut self,
+        clauses: &[(Occur, Node)],
+        polarity: Polarity,
+    ) -> Result<Option<Alternatives>> {
+        let mut out: Vec<(TOccur, Clause)> = Vec::new();
         let (mut filtered, mut required) = (false, false);
         for (occur, node) in clauses {
-            let child_negated = negated ^ (*occur == Occur::MustNot);
-            let Some(alternatives) = self.node(node, child_negated)? else {
+            let Some(alternatives) = self.node(node, polarity.under(*occur))? else {
                 continue;
             };
-            let filter = matches!(node, Node::Term { field: Some(f), .. } if f.is_filter());
             match occur {
-                Occur::MustNot => out.push((TOccur::MustNot, self.stage.one_of(alternatives))),
-                _ if filter => {
+                Occur::MustNot => out.push((TOccur::MustNot, any_of(alternatives).excluded())),
+                _ if node.is_filter() => {
                     filtered = true;
-                    out.push((TOccur::Must, self.stage.one_of(alternatives)));
+                    out.push((TOccur::Must, any_of(alternatives)));
                 }
-                Occur::Should => out.extend(alternatives.into_iter().map(|q| (TOccur::Should, q))),
+                Occur::Should => out.extend(alternatives.into_iter().map(|c| (TOccur::Should, c))),
                 Occur::Must => {
                     required = true;
-                    out.push((TOccur::Must, self.stage.one_of(alternatives)));
+                    out.push((TOccur::Must, any_of(alternatives)));
                 }
             }
         }
         if out.is_empty() {
             return Ok(None);
         }
-        if !negated {
-            out.extend(self.proximity(clauses)?);
+        let mut boosts = Vec::new();
+        if polarity == Polarity::Positive {
+            let (alternatives, phrases) = self.proximity(clauses)?;
+            out.extend(alternatives.into_iter().map(|c| (TOccur::Should, c)));
+            boosts = phrases;
         }
         if filtered && !required && out.iter().any(|(o, _)| *o == TOccur::Should) {
             let (optional, mut rest): (Vec<_>, Vec<_>) =
                 out.into_iter().partition(|(o, _)| *o == TOccur::Should);
-            rest.push((TOccur::Must, self.stage.combine(optional)));
+            rest.push((TOccur::Must, combine(optional, Vec::new())));
             out = rest;
         }
         if out.iter().all(|(o, _)| *o == TOccur::MustNot) {
-            out.push((TOccur::Must, Box::new(AllQuery)));
+            out.push((TOccur::Must, Clause::same(Box::new(AllQuery))));
         }
-        // Only optional clauses: they are the group's alternatives, ready to merge upward.
-        if out.iter().all(|(o, _)| *o == TOccur::Should) {
-            return Ok(Some(out.into_iter().map(|(_, q)| q).collect()));
+        // Only optional clauses and no boosts: they are the group's alternatives, ready to
+        // merge upward.
+        if boosts.is_empty() && out.iter().all(|(o, _)| *o == TOccur::Should) {
+            return Ok(Some(out.into_iter().map(|(_, c)| c).collect()));
         }
-        Ok(Some(vec![self.stage.combine(out)]))
+        Ok(Some(vec![combine(out, boosts)]))
     }
 
-    /// Phrase and proximity boosts for each run of two or more plain words side by side, and
-    /// the alternatives of the run's parts.
-    fn proximity(&mut self, clauses: &[(Occur, Node)]) -> Result<Vec<(TOccur, Box<dyn Query>)>> {
-        let mut boosts = Vec::new();
+    /// For each run of two or more plain words side by side: the alternatives of the run's
+    /// parts (matching clauses), and the phrase and proximity boosts (ranking only: they score
+    /// the records the words match and match none themselves).
+    fn proximity(
+        &mut self,
+        clauses: &[(Occur, Node)],
+    ) -> Result<(Alternatives, Vec<Box<dyn Query>>)> {
+        let (mut alternatives, mut boosts) = (Alternatives::new(), Vec::new());
         let mut run: Vec<String> = Vec::new();
         let plain = clauses.iter().map(|(occur, node)| match node {
             Node::Term {
@@ -743,46 +746,65 @@ impl Compiler<'_> {
         let (phrase_boost, near_boost) = (self.ranking.phrase_boost, self.ranking.proximity_boost);
         for word in plain.chain(std::iter::once(None)) {
             if let Some(text) = word {
-                run.extend(
-                    analysis::tokens(&mut self.stemmed, text)
-                        .into_iter()
-                        .map(|t| t.text),
-                );
+                run.extend(analysis::terms(text));
                 continue;
             }
             for len in 2..=self.expansions.longest().min(run.len()) {
                 for window in run.windows(len) {
-                    let found = self.expand(None, window, false)?;
-                    boosts.extend(found.into_iter().map(|q| (TOccur::Should, q)));
+                    alternatives.extend(self.expand(None, window, Polarity::Positive)?);
                 }
             }
-            // The boosts add no records (their words match already): the first stage
-            // leaves them out.
-            if self.stage == Stage::Rank && (2..=MAX_PHRASE_WORDS).contains(&run.len()) {
+            if (2..=MAX_PHRASE_WORDS).contains(&run.len()) {
                 for field in self.text_fields(None) {
                     let name = self.field_name(field);
                     let words = run.join(" ");
                     let phrase = boosted(terms_query(field, &run, 0), phrase_boost);
-                    let phrase = self.label(phrase, || {
+                    let phrase = self.clause(phrase, || {
                         format!("{name}: the words as a phrase \"{words}\" (×{phrase_boost})")
                     });
-                    boosts.push((TOccur::Should, phrase));
+                    boosts.push(phrase.rank);
                     if near_boost > 0.0 {
                         let near = boosted(terms_query(field, &run, PROXIMITY_SLOP), near_boost);
-                        let near = self.label(near, || {
+                        let near = self.clause(near, || {
                             format!(
                                 "{name}: the words within {PROXIMITY_SLOP} positions \"{words}\" \
                                  (×{near_boost})"
                             )
                         });
-                        boosts.push((TOccur::Should, near));
+                        boosts.push(near.rank);
                     }
                 }
             }
             run.clear();
         }
-        Ok(boosts)
+        Ok((alternatives, boosts))
     }
+}
+
+/// The analyzed terms of a query that is one run of words and nothing else (plain words
+/// without fields, or one phrase), stop words included.
+fn whole_run(tree: &Node) -> Option<Vec<String>> {
+    let mut texts = Vec::new();
+    let mut push = |node: &'_ Node| match node {
+        Node::Term {
+            field: None,
+            text,
+            prefix: false,
+            ..
+        }
+        | Node::Phrase {
+            field: None, text, ..
+        } => {
+            texts.push(text.clone());
+            true
+        }
+        _ => false,
+    };
+    let plain = match tree {
+        Node::Group(clauses) => clauses.iter().all(|(o, n)| *o != Occur::MustNot && push(n)),
+        node => push(node),
+    };
+    plain.then(|| texts.iter().flat_map(|t| analysis::terms(t)).collect())
 }
 
 /// One term, or a phrase of several (with `slop`).

@@ -11,13 +11,17 @@
 //! not used. The search then runs the corrected query and says so. Every word of the corrected
 //! query is in the index, so its hits are all exact matches of what it says.
 //!
-//! A lookup compares the word only with the corpus words that start with its first letter: the
-//! word list is sorted, so they are one range of it, found by binary search (at most about a
-//! tenth of the list: 10.4% for `c` in the 100,000-page benchmark corpus), and each is compared
-//! only if its length is within reach. Every unknown word of a query is looked up; a query holds
-//! at most 1,000 words ([`super::query`]), which bounds the work on a pasted page of gibberish
-//! (900 unknown words: 57 ms at 100,000 pages), and an unknown word that repeats is looked up
-//! once.
+//! The tree is read once ([`Typos::find`]): its positive words and phrases (one negation rule:
+//! [`Node::positive_leaves`]), each unknown word looked up once at the suggestion's reach, the
+//! result read at either reach ([`Typos::fixes`]); the tree's byte spans say where each word
+//! stands in the query text, so a replacement is made in place. A lookup compares the word
+//! only with the corpus words that start with its first letter: the word list is sorted, so
+//! they are one range of it, found by binary search, and each is compared only if its length
+//! is within reach. The lookups of one query together visit at most [`BUDGET`] words of the
+//! list: an unknown word whose range no longer fits is not looked up, and is named
+//! ([`Typos::not_tried`]: the output's "not checked for typos", JSON `typos_not_tried`), so a
+//! pasted page of gibberish costs a few times a one-word query at any corpus size, and says
+//! what it did not do.
 //!
 //! When a query has no hits at all, [`Limits::Suggest`] looks one edit further (and at words of
 //! 3 or 4 letters) for a "did you mean" suggestion, offered only if it has hits.
@@ -27,7 +31,7 @@ use std::ops::Range;
 
 use tantivy::Term;
 
-use super::query::{FieldName, Node, Occur};
+use super::query::Node;
 use crate::analysis;
 use crate::error::Result;
 use crate::index::Searchable;
@@ -97,63 +101,114 @@ fn same_first_letter<'a>(word: &str, vocabulary: &'a [String]) -> &'a [String] {
     &rest[..rest.partition_point(|w| w.as_bytes().starts_with(first))]
 }
 
-/// Replacements `(byte range in the query text, new word)` for the query's unknown words, in
-/// order. Empty when every word is known or has no close word.
-pub fn corrections(
-    s: &Searchable,
-    tree: &Node,
-    text: &str,
-    limits: Limits,
-) -> Result<Vec<(Range<usize>, String)>> {
-    let mut words = Vec::new();
-    plain_words(tree, false, &mut words);
-    let mut unstemmed = analysis::unstemmed_analyzer();
-    let mut out = Vec::new();
-    let mut from = 0;
-    let mut looked_up: HashMap<String, Option<&str>> = HashMap::new();
-    for (word, position) in words {
-        // Where the word is in the query: at or after its position (a field name comes first).
-        let start_char = position.saturating_sub(1);
-        let Some(start) = text
-            .char_indices()
-            .nth(start_char)
-            .and_then(|(at, _)| text[at..].find(word).map(|i| at + i))
-            .filter(|&at| at >= from)
-        else {
-            continue;
-        };
-        from = start + word.len();
-        for token in analysis::tokens(&mut unstemmed, word) {
-            let raw = word[token.offset_from..token.offset_to].to_lowercase();
-            let replacement = match looked_up.get(&raw) {
-                Some(known) => *known,
-                None => {
-                    let found = correction(s, &raw, limits)?;
-                    looked_up.insert(raw, found);
-                    found
-                }
-            };
-            if let Some(replacement) = replacement {
-                let at = start + token.offset_from;
-                out.push((at..start + token.offset_to, replacement.to_string()));
-            }
-        }
-    }
-    Ok(out)
+/// Most vocabulary words one query's lookups may visit, all its unknown words together
+/// ([`Typos::find`]). The words of a first-letter range are visited to find a correction, so
+/// a lookup costs the range's size; past the budget, the remaining unknown words are not
+/// looked up (and are named: [`Typos::not_tried`]). At this size a query of hundreds of
+/// unknown words costs a few times a one-word query whatever the corpus size, while any query
+/// with fewer than about ten unknown words is looked up whole on the 100,000-page benchmark
+/// (its largest range, `c`, holds about a tenth of its words).
+pub const BUDGET: usize = 150_000;
+
+/// The unknown words of one query and what was found for each: looked up once, at the
+/// suggestion's reach ([`Limits::Suggest`]), and read at either reach.
+#[derive(Debug, Default)]
+pub struct Typos {
+    /// `(byte range in the query text, lowercase word)` of each unknown token, in order.
+    places: Vec<(Range<usize>, String)>,
+    /// Per distinct word: its closest corpus word and the distance, if any within reach.
+    found: HashMap<String, Option<(String, usize)>>,
+    /// Unknown words left unlooked-up once the budget was spent, in query order.
+    not_tried: Vec<String>,
 }
 
-/// The corpus word to put for `word` (lowercase), if it is unknown (and has no synonym) and
-/// one is close enough.
-fn correction<'a>(s: &'a Searchable, word: &str, limits: Limits) -> Result<Option<&'a str>> {
-    let limit = max_edits(word.chars().count(), limits);
-    if limit == 0 || !word.chars().all(|c| c.is_ascii_lowercase()) {
-        return Ok(None);
+impl Typos {
+    /// Finds the unknown words among the query's positive plain words and phrases (the query
+    /// text `text`, parsed into `tree`) and looks each up once, within [`BUDGET`].
+    pub fn find(s: &Searchable, tree: &Node, text: &str) -> Result<Typos> {
+        let mut typos = Typos::default();
+        let mut budget = BUDGET;
+        for leaf in tree.positive_leaves() {
+            let (Node::Term {
+                prefix: false,
+                span,
+                ..
+            }
+            | Node::Phrase { span, .. }) = leaf
+            else {
+                continue;
+            };
+            if leaf.is_filter() {
+                continue;
+            }
+            let words = &text[span.clone()];
+            for token in analysis::unstemmed(words) {
+                let word = words[token.offset_from..token.offset_to].to_lowercase();
+                let at = span.start + token.offset_from..span.start + token.offset_to;
+                if typos.found.contains_key(&word) {
+                    typos.places.push((at, word));
+                    continue;
+                }
+                if !correctable(&word) || known(s, &word)? {
+                    continue;
+                }
+                let range = same_first_letter(&word, s.words()?);
+                if range.len() > budget {
+                    typos.not_tried.push(word);
+                    continue;
+                }
+                budget -= range.len();
+                let best = closest(s, &word, range)?;
+                typos.found.insert(word.clone(), best);
+                typos.places.push((at, word));
+            }
+        }
+        Ok(typos)
     }
+
+    /// Replacements `(byte range in the query text, new word)` for the unknown words that
+    /// have a corpus word within `limits`' reach, in order. Empty when there is none.
+    pub fn fixes(&self, limits: Limits) -> Vec<(Range<usize>, String)> {
+        let mut out = Vec::new();
+        for (at, word) in &self.places {
+            let limit = max_edits(word.chars().count(), limits);
+            if let Some(Some((replacement, d))) = self.found.get(word)
+                && *d <= limit
+            {
+                out.push((at.clone(), replacement.clone()));
+            }
+        }
+        out
+    }
+
+    /// The unknown words that were not looked up: the budget was spent (in query order, each
+    /// once).
+    pub fn not_tried(&self) -> Vec<String> {
+        let mut seen = std::collections::HashSet::new();
+        let words = self.not_tried.iter().filter(|w| seen.insert(w.as_str()));
+        words.cloned().collect()
+    }
+}
+
+/// Whether a word could be corrected at all: letters only, long enough for a suggestion.
+fn correctable(word: &str) -> bool {
+    max_edits(word.chars().count(), Limits::Suggest) > 0
+        && word.chars().all(|c| c.is_ascii_lowercase())
+}
+
+/// Whether the index knows `word` (lowercase) or it has a synonym: then it is not a typo.
+fn known(s: &Searchable, word: &str) -> Result<bool> {
     let terms = analysis::terms(word);
-    if records(s, &terms)? > 0 || !s.expansions.of(&terms).is_empty() {
-        return Ok(None);
-    }
-    let (candidates, _) = nearest(word, s.words()?, limit);
+    Ok(records(s, &terms)? > 0 || !s.expansions.of(&terms).is_empty())
+}
+
+/// The corpus word to put for `word`, among `range` (its first letter's words), within the
+/// suggestion's reach, with its distance: of the closest, the one in the most records (then
+/// the alphabetically first). A candidate in no record (of a page removed since the last full
+/// build) is not used.
+fn closest(s: &Searchable, word: &str, range: &[String]) -> Result<Option<(String, usize)>> {
+    let limit = max_edits(word.chars().count(), Limits::Suggest);
+    let (candidates, distance) = nearest(word, range, limit);
     let mut best: Option<(u64, &str)> = None;
     for candidate in candidates {
         let n = records(s, &analysis::terms(candidate))?;
@@ -162,7 +217,7 @@ fn correction<'a>(s: &'a Searchable, word: &str, limits: Limits) -> Result<Optio
             best = Some((n, candidate));
         }
     }
-    Ok(best.map(|(_, word)| word))
+    Ok(best.map(|(_, w)| (w.to_string(), distance)))
 }
 
 /// `text` with the replacements made.
@@ -188,28 +243,6 @@ fn records(s: &Searchable, terms: &[String]) -> Result<u64> {
         total += s.searcher().doc_freq(&Term::from_field_text(field, term))?;
     }
     Ok(total)
-}
-
-/// The text of plain terms and phrases (searched in heading or body, not prefixes, not
-/// excluded) with their positions, in query order.
-fn plain_words<'a>(node: &'a Node, negated: bool, out: &mut Vec<(&'a str, usize)>) {
-    match node {
-        Node::Term {
-            field,
-            text,
-            prefix: false,
-            position,
-        } if !negated && !field.is_some_and(FieldName::is_filter) => {
-            out.push((text, *position));
-        }
-        Node::Phrase { text, position, .. } if !negated => out.push((text, *position)),
-        Node::Group(clauses) => {
-            for (occur, child) in clauses {
-                plain_words(child, negated ^ (*occur == Occur::MustNot), out);
-            }
-        }
-        _ => {}
-    }
 }
 
 #[cfg(test)]

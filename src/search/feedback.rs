@@ -94,7 +94,6 @@ pub fn expansion(
     if total <= 0.0 {
         return Ok(Vec::new());
     }
-    let mut analyzer = analysis::analyzer();
     let mut weights: HashMap<String, f32> = HashMap::new();
     for &(score, address) in top {
         let doc: TantivyDocument = s.searcher().doc(address)?;
@@ -105,7 +104,7 @@ pub fn expansion(
                 .to_string()
         };
         let text = format!("{}\n{}", text(s.fields.heading), text(s.fields.body));
-        let tokens = analysis::tokens(&mut analyzer, &text);
+        let tokens = analysis::stemmed(&text);
         if tokens.is_empty() {
             continue;
         }

@@ -43,6 +43,8 @@ pub mod query;
 pub mod ranking;
 pub mod scoring;
 pub mod snippet;
+#[cfg(test)]
+mod tests;
 pub mod union;
 
 use serde::Serialize;
@@ -50,10 +52,10 @@ use tantivy::collector::TopDocs;
 use tantivy::query::{EnableScoring, Query};
 use tantivy::{DocAddress, DocSet, Score, TERMINATED, TantivyDocument};
 
-use crate::analysis;
 use crate::error::Result;
 use crate::index::{Searchable, StoredRecord};
 use crate::parse::RecordKind;
+use compile::Compiled;
 use correct::Limits;
 pub use feedback::Feedback;
 use query::Node;
@@ -119,8 +121,9 @@ fn count(
 }
 
 /// The candidates' scores under `query`, best first (ties by address). Every candidate
-/// matches `query` (both stages match the same records); each segment's candidates are scored
-/// in order by one scorer that seeks from one to the next.
+/// matches `query`: both stages match the same records ([`compile::Compiled`]; checked in debug
+/// builds and by the property test below); each segment's candidates are scored in order by
+/// one scorer that seeks from one to the next.
 fn rank(
     searcher: &tantivy::Searcher,
     query: &dyn Query,
@@ -137,6 +140,11 @@ fn rank(
             if scorer.doc() < address.doc_id {
                 scorer.seek(address.doc_id);
             }
+            debug_assert_eq!(
+                scorer.doc(),
+                address.doc_id,
+                "a first-stage candidate the ranking query does not match"
+            );
             if scorer.doc() == address.doc_id {
                 out.push((scorer.score(), address));
             }
@@ -227,6 +235,10 @@ pub struct Results {
     pub corrected_query: Option<String>,
     /// With no hits: a close query that has some, if there is one.
     pub suggestion: Option<String>,
+    /// Unknown words not looked up for typos: the query's budget ([`correct::BUDGET`]) was
+    /// spent before them. Absent from JSON when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub typos_not_tried: Vec<String>,
     /// How many records matched in all: exactly, or (when `total_hits_exact` is false) a lower
     /// bound, [`COUNT_BOUND`]: more than that many matched.
     pub total_hits: usize,
@@ -236,41 +248,53 @@ pub struct Results {
     pub hits: Vec<Hit>,
 }
 
-/// Runs a query against an opened index (see the module docs for the steps). A correction
-/// that finds nothing does not replace the query: the query runs as typed.
+/// Runs a query against an opened index (see the module docs for the steps). The query's
+/// unknown words are looked up once ([`correct::Typos`]); a correction that finds nothing does
+/// not replace the query (the query runs as typed), and a suggestion is offered only if it
+/// finds something: both are compiled and counted, never ranked, so the whole pipeline runs
+/// once per search.
 pub fn search(s: &Searchable, query_text: &str, opts: &SearchOptions) -> Result<Results> {
     let parse = |text: &str| parse(text, opts.plain);
     let typed = parse(query_text)?;
-    let fixes = correct::corrections(s, &typed, query_text, Limits::Correct)?;
-    let corrected = if fixes.is_empty() {
-        None
-    } else {
+    let typos = correct::Typos::find(s, &typed, query_text)?;
+    let fixes = typos.fixes(Limits::Correct);
+    let mut corrected = None;
+    if !fixes.is_empty() {
         let text = correct::apply(query_text, &fixes);
-        let results = run(s, &parse(&text)?, opts)?;
-        (!results.hits.is_empty()).then_some((text, results))
-    };
+        let tree = parse(&text)?;
+        let compiled = compile::compile(s, &tree, opts.kind, &opts.ranking, opts.explain)?;
+        if matches_any(s.searcher(), &*compiled.retrieve)? {
+            corrected = Some((text, tree, compiled));
+        }
+    }
     let (mut results, corrected_query) = match corrected {
-        Some((text, results)) => (results, Some(text)),
-        None => (run(s, &typed, opts)?, None),
+        Some((text, tree, compiled)) => (run(s, &tree, compiled, opts)?, Some(text)),
+        None => {
+            let compiled = compile::compile(s, &typed, opts.kind, &opts.ranking, opts.explain)?;
+            (run(s, &typed, compiled, opts)?, None)
+        }
     };
     results.query = query_text.to_string();
+    results.corrected_query = corrected_query;
+    results.typos_not_tried = typos.not_tried();
     if results.hits.is_empty() {
-        let fixes = correct::corrections(s, &typed, query_text, Limits::Suggest)?;
+        let fixes = typos.fixes(Limits::Suggest);
         if !fixes.is_empty() {
             let suggestion = correct::apply(query_text, &fixes);
-            let counting = SearchOptions {
-                limit: 1,
-                snippets: false,
-                explain: false,
-                ..opts.clone()
-            };
-            if run(s, &parse(&suggestion)?, &counting)?.total_hits > 0 {
+            let compiled =
+                compile::compile(s, &parse(&suggestion)?, opts.kind, &opts.ranking, false)?;
+            if matches_any(s.searcher(), &*compiled.retrieve)? {
                 results.suggestion = Some(suggestion);
             }
         }
     }
-    results.corrected_query = corrected_query;
     Ok(results)
+}
+
+/// Whether any record matches `query`.
+fn matches_any(searcher: &tantivy::Searcher, query: &dyn Query) -> Result<bool> {
+    let (total, exact) = count(searcher, query, Some(0))?;
+    Ok(total > 0 || !exact)
 }
 
 /// A query's syntax tree: with query syntax, or as plain words.
@@ -289,10 +313,14 @@ pub fn highlights(s: &Searchable, query_text: &str, plain: bool) -> Result<compi
     Ok(compile::compile(s, &tree, None, &Ranking::default(), false)?.highlight)
 }
 
-/// Compiles and runs a parsed query (no corrections): retrieve candidates, rank them (with
-/// feedback when it applies), then snippets.
-fn run(s: &Searchable, tree: &Node, opts: &SearchOptions) -> Result<Results> {
-    let mut compiled = compile::compile(s, tree, opts.kind, &opts.ranking, opts.explain)?;
+/// Runs a compiled query (`compiled`, from `tree`): retrieve candidates, rank them (with
+/// feedback when it applies), count, then snippets.
+fn run(
+    s: &Searchable,
+    tree: &Node,
+    mut compiled: Compiled,
+    opts: &SearchOptions,
+) -> Result<Results> {
     let searcher = s.searcher();
     let pool = opts
         .ranking
@@ -344,7 +372,6 @@ fn run(s: &Searchable, tree: &Node, opts: &SearchOptions) -> Result<Results> {
             .then(a.record.line.cmp(&b.record.line))
     });
     hits.truncate(opts.limit);
-    let mut analyzer = analysis::analyzer();
     let mut shown = Vec::with_capacity(hits.len());
     for (i, (mut h, body, address)) in hits.into_iter().enumerate() {
         h.rank = i + 1;
@@ -355,8 +382,7 @@ fn run(s: &Searchable, tree: &Node, opts: &SearchOptions) -> Result<Results> {
             } else {
                 CITATION_CHARS
             };
-            let Snippet { text, highlights } =
-                snippet::snippet(&body, &mut analyzer, &compiled.highlight, budget);
+            let Snippet { text, highlights } = snippet::snippet(&body, &compiled.highlight, budget);
             (h.snippet, h.highlights) = (text, highlights);
         }
         if opts.explain {
@@ -371,6 +397,7 @@ fn run(s: &Searchable, tree: &Node, opts: &SearchOptions) -> Result<Results> {
         query: String::new(),
         corrected_query: None,
         suggestion: None,
+        typos_not_tried: Vec::new(),
         total_hits,
         total_hits_exact,
         hits,

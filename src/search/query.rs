@@ -12,6 +12,8 @@
 //! `kind:` and `doc:` restrict the results (they are filters even without `+`). Everything here
 //! is syntax; what words mean (analysis, fields, boosts) is decided in [`crate::search`].
 
+use std::ops::Range;
+
 use crate::error::{Error, Result};
 
 /// Fields a query may name.
@@ -52,7 +54,9 @@ pub enum Occur {
     MustNot,
 }
 
-/// A node of the query tree.
+/// A node of the query tree. `position` is where the clause starts (1-based, in characters,
+/// for errors); `span` is where `text` itself stands in the query (bytes: after a `field:`,
+/// inside the quotes, before a prefix's `*`), so the text can be replaced in place.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Node {
     /// A word, or a prefix when `prefix` is set (`embol*`).
@@ -61,22 +65,101 @@ pub enum Node {
         text: String,
         prefix: bool,
         position: usize,
+        span: Range<usize>,
     },
     /// A quoted phrase.
     Phrase {
         field: Option<FieldName>,
         text: String,
         position: usize,
+        span: Range<usize>,
     },
     /// A group of clauses.
     Group(Vec<(Occur, Node)>),
 }
 
+/// Whether a word or phrase of the tree counts for or against a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Polarity {
+    /// No clause on its path is excluded: a record holding it matches or scores higher.
+    Positive,
+    /// Some clause on its path is excluded (`-word`, `NOT (a b)`, `-(-word)`): it only ever
+    /// keeps records out. One exclusion or two, it never counts for a record: excluded
+    /// clauses add nothing to a score, so a doubly excluded word is not a positive one.
+    Negated,
+}
+
+impl Node {
+    /// Calls `visit` with every word and phrase (the tree's leaves, filters included) in query
+    /// order, with its [`Polarity`]: the one reading of negation that the compiler, the
+    /// highlights, feedback and correction share.
+    pub fn leaves<'a>(&'a self, visit: &mut impl FnMut(&'a Node, Polarity)) {
+        self.walk(Polarity::Positive, visit);
+    }
+
+    fn walk<'a>(&'a self, polarity: Polarity, visit: &mut impl FnMut(&'a Node, Polarity)) {
+        match self {
+            Node::Group(clauses) => {
+                for (occur, child) in clauses {
+                    child.walk(polarity.under(*occur), visit);
+                }
+            }
+            leaf => visit(leaf, polarity),
+        }
+    }
+
+    /// The positive leaves ([`Polarity::Positive`]), in query order.
+    pub fn positive_leaves(&self) -> Vec<&Node> {
+        self.leaves_of(Polarity::Positive)
+    }
+
+    /// The negated leaves ([`Polarity::Negated`]), in query order.
+    pub fn negated_leaves(&self) -> Vec<&Node> {
+        self.leaves_of(Polarity::Negated)
+    }
+
+    fn leaves_of(&self, wanted: Polarity) -> Vec<&Node> {
+        let mut out = Vec::new();
+        self.leaves(&mut |node, polarity| {
+            if polarity == wanted {
+                out.push(node);
+            }
+        });
+        out
+    }
+
+    /// The field a leaf names (`None` for a group or a leaf without one).
+    pub fn field(&self) -> Option<FieldName> {
+        match self {
+            Node::Term { field, .. } | Node::Phrase { field, .. } => *field,
+            Node::Group(_) => None,
+        }
+    }
+
+    /// Whether this is a `kind:` or `doc:` filter.
+    pub fn is_filter(&self) -> bool {
+        self.field().is_some_and(FieldName::is_filter)
+    }
+}
+
+impl Polarity {
+    /// The polarity of a clause with `occur` inside a group of this polarity.
+    pub fn under(self, occur: Occur) -> Polarity {
+        if occur == Occur::MustNot {
+            Polarity::Negated
+        } else {
+            self
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Tok {
-    Word(String),
-    /// A quoted phrase; `true` when it follows a `:` directly (`heading:"..."`).
-    Phrase(String, bool),
+    /// A word and its byte offset in the query.
+    Word(String, usize),
+    /// A quoted phrase, the byte offset of its text, and `true` when it follows a `:`
+    /// directly (`heading:"..."`).
+    Phrase(String, usize, bool),
     Open,
     Close,
     Plus,
@@ -90,33 +173,29 @@ enum Tok {
 /// optional term (quotes, operators and `field:` are just text). For natural-language queries,
 /// such as those of test collections.
 pub fn parse_plain(query: &str) -> Result<Node> {
-    let words: Vec<(usize, &str)> = query
+    let words: Vec<(usize, usize, &str)> = query
         .split_whitespace()
         .map(|w| {
-            (
-                query[..w.as_ptr() as usize - query.as_ptr() as usize]
-                    .chars()
-                    .count()
-                    + 1,
-                w,
-            )
+            let at = w.as_ptr() as usize - query.as_ptr() as usize;
+            (query[..at].chars().count() + 1, at, w)
         })
         .collect();
     if words.is_empty() {
         return Err(err("nothing to search: the query is empty", 1));
     }
-    if let Some((pos, _)) = words.get(MAX_QUERY_TERMS) {
+    if let Some((pos, ..)) = words.get(MAX_QUERY_TERMS) {
         return Err(err(
             &format!("the query has more than {MAX_QUERY_TERMS} terms"),
             *pos,
         ));
     }
-    let terms = words.into_iter().map(|(position, w)| {
+    let terms = words.into_iter().map(|(position, at, w)| {
         let node = Node::Term {
             field: None,
             text: w.to_string(),
             prefix: false,
             position,
+            span: at..at + w.len(),
         };
         (Occur::Should, node)
     });
@@ -135,7 +214,7 @@ pub fn parse(query: &str) -> Result<Node> {
     }
     let terms = toks
         .iter()
-        .filter(|(t, _)| matches!(t, Tok::Word(_) | Tok::Phrase(..)));
+        .filter(|(t, _)| matches!(t, Tok::Word(..) | Tok::Phrase(..)));
     if let Some((_, pos)) = terms.clone().nth(MAX_QUERY_TERMS) {
         return Err(err(
             &format!("the query has more than {MAX_QUERY_TERMS} terms"),
@@ -174,6 +253,12 @@ fn err(message: &str, position: usize) -> Error {
 
 fn lex(query: &str) -> Result<Vec<(Tok, usize)>> {
     let chars: Vec<char> = query.chars().collect();
+    // The byte offset of each character, and of the end.
+    let bytes: Vec<usize> = query
+        .char_indices()
+        .map(|(at, _)| at)
+        .chain(std::iter::once(query.len()))
+        .collect();
     let mut toks = Vec::new();
     let mut i = 0;
     while i < chars.len() {
@@ -198,7 +283,7 @@ fn lex(query: &str) -> Result<Vec<(Tok, usize)>> {
                 let text = chars[i + 1..i + 1 + end].iter().collect();
                 // A phrase right after `field:` belongs to the field.
                 let attached = i > 0 && chars[i - 1] == ':';
-                toks.push((Tok::Phrase(text, attached), pos));
+                toks.push((Tok::Phrase(text, bytes[i + 1], attached), pos));
                 i += end + 2;
             }
             '+' | '-' if at_word_start && chars.get(i + 1).is_some_and(|n| !n.is_whitespace()) => {
@@ -211,12 +296,13 @@ fn lex(query: &str) -> Result<Vec<(Tok, usize)>> {
                     .position(|&c| c.is_whitespace() || matches!(c, '(' | ')' | '"' | '“' | '”'))
                     .unwrap_or(chars.len() - i);
                 let word: String = chars[i..i + len].iter().collect();
+                let at = bytes[i];
                 i += len;
                 let tok = match word.as_str() {
                     "AND" | "&&" => Tok::And,
                     "OR" | "||" => Tok::Or,
                     "NOT" => Tok::Not,
-                    _ => Tok::Word(word),
+                    _ => Tok::Word(word, at),
                 };
                 toks.push((tok, pos));
             }
@@ -352,48 +438,50 @@ impl Parser {
                 self.at += 1;
                 Ok(inner)
             }
-            Some(Tok::Phrase(text, _)) => Ok(Node::Phrase {
+            Some(Tok::Phrase(text, at, _)) => Ok(Node::Phrase {
                 field: None,
+                span: at..at + text.len(),
                 text,
                 position: pos,
             }),
-            Some(Tok::Word(word)) => self.word(word, pos),
+            Some(Tok::Word(word, at)) => self.word(word, at, pos),
             _ => Err(err("expected a search term", pos)),
         }
     }
 
     /// A word, `field:word`, or `field:` followed directly by a phrase. A `name:` followed by
     /// a space is text when `name` is not a field (`nutrition: needs`).
-    fn word(&mut self, word: String, pos: usize) -> Result<Node> {
+    fn word(&mut self, word: String, at: usize, pos: usize) -> Result<Node> {
         let Some((name, value)) = word.split_once(':') else {
-            return term(None, &word, pos);
+            return term(None, &word, at, pos);
         };
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphabetic()) {
-            return term(None, &word, pos);
+            return term(None, &word, at, pos);
         }
         let known = FieldName::NAMES
             .iter()
             .find(|(n, _)| name.eq_ignore_ascii_case(n));
-        let phrase_follows = matches!(self.toks.get(self.at), Some((Tok::Phrase(_, true), _)));
+        let phrase_follows = matches!(self.toks.get(self.at), Some((Tok::Phrase(.., true), _)));
         let field = match known {
             Some(&(_, field)) => field,
-            None if value.is_empty() && !phrase_follows => return term(None, &word, pos),
+            None if value.is_empty() && !phrase_follows => return term(None, &word, at, pos),
             None => {
                 let message = format!("unknown field '{name}' (fields: heading, body, kind, doc)");
                 return Err(err(&message, pos));
             }
         };
         if !value.is_empty() {
-            return term(Some(field), value, pos);
+            return term(Some(field), value, at + name.len() + 1, pos);
         }
         match self.toks.get(self.at) {
-            Some((Tok::Phrase(text, true), _)) if !field.is_filter() => {
-                let text = text.clone();
+            Some((Tok::Phrase(text, phrase_at, true), _)) if !field.is_filter() => {
+                let (text, span) = (text.clone(), *phrase_at..phrase_at + text.len());
                 self.at += 1;
                 Ok(Node::Phrase {
                     field: Some(field),
                     text,
                     position: pos,
+                    span,
                 })
             }
             _ => Err(err(
@@ -404,7 +492,8 @@ impl Parser {
     }
 }
 
-fn term(field: Option<FieldName>, text: &str, pos: usize) -> Result<Node> {
+/// A term whose `text` starts at byte `at` of the query.
+fn term(field: Option<FieldName>, text: &str, at: usize, pos: usize) -> Result<Node> {
     let (text, prefix) = match text.strip_suffix('*') {
         Some(stem) => (stem, true),
         None => (text, false),
@@ -420,6 +509,7 @@ fn term(field: Option<FieldName>, text: &str, pos: usize) -> Result<Node> {
         text: text.to_string(),
         prefix,
         position: pos,
+        span: at..at + text.len(),
     })
 }
 
@@ -433,10 +523,11 @@ mod tests {
             text: text.into(),
             prefix: false,
             position: 0,
+            span: 0..0,
         }
     }
 
-    /// The tree with positions zeroed, for readable expectations.
+    /// The tree with positions and spans zeroed, for readable expectations.
     fn tree(q: &str) -> Node {
         fn strip(n: Node) -> Node {
             match n {
@@ -450,11 +541,13 @@ mod tests {
                     text,
                     prefix,
                     position: 0,
+                    span: 0..0,
                 },
                 Node::Phrase { field, text, .. } => Node::Phrase {
                     field,
                     text,
                     position: 0,
+                    span: 0..0,
                 },
                 Node::Group(c) => Node::Group(c.into_iter().map(|(o, n)| (o, strip(n))).collect()),
             }
@@ -490,7 +583,8 @@ mod tests {
                     Node::Phrase {
                         field: None,
                         text: "blood supply".into(),
-                        position: 0
+                        position: 0,
+                        span: 0..0
                     }
                 ),
                 (
@@ -499,7 +593,8 @@ mod tests {
                         field: Some(FieldName::Heading),
                         text: "rfa".into(),
                         prefix: false,
-                        position: 0
+                        position: 0,
+                        span: 0..0
                     }
                 ),
                 (
@@ -508,7 +603,8 @@ mod tests {
                         field: Some(FieldName::Kind),
                         text: "reference".into(),
                         prefix: false,
-                        position: 0
+                        position: 0,
+                        span: 0..0
                     }
                 ),
                 (
@@ -517,7 +613,8 @@ mod tests {
                         field: None,
                         text: "embol".into(),
                         prefix: true,
-                        position: 0
+                        position: 0,
+                        span: 0..0
                     }
                 ),
             ])
@@ -527,7 +624,8 @@ mod tests {
             Node::Phrase {
                 field: Some(FieldName::Heading),
                 text: "neuroendocrine cancer".into(),
-                position: 0
+                position: 0,
+                span: 0..0
             }
         );
         assert_eq!(tree("liver-directed"), t("liver-directed"));
@@ -656,6 +754,41 @@ mod tests {
         );
         assert_eq!(words("é  AND"), [("é".into(), 1), ("AND".into(), 4)]);
         assert!(parse_plain("  ").is_err());
+    }
+
+    #[test]
+    fn spans_are_the_bytes_of_each_text() {
+        let q = "é heading:tumour \"blood supply\" embol* -(x) body:\"a b\"";
+        let mut texts = Vec::new();
+        parse(q).unwrap().leaves(&mut |node, _| {
+            if let Node::Term { text, span, .. } | Node::Phrase { text, span, .. } = node {
+                assert_eq!(&q[span.clone()], text);
+                texts.push(text.clone());
+            }
+        });
+        assert_eq!(texts, ["é", "tumour", "blood supply", "embol", "x", "a b"]);
+        let plain = "  side   éfects ";
+        parse_plain(plain).unwrap().leaves(&mut |node, _| {
+            if let Node::Term { text, span, .. } = node {
+                assert_eq!(&plain[span.clone()], text);
+            }
+        });
+    }
+
+    #[test]
+    fn one_exclusion_or_two_a_word_is_negated() {
+        let texts = |nodes: Vec<&Node>| -> Vec<String> {
+            nodes
+                .into_iter()
+                .map(|n| match n {
+                    Node::Term { text, .. } | Node::Phrase { text, .. } => text.clone(),
+                    Node::Group(_) => unreachable!("leaves only"),
+                })
+                .collect()
+        };
+        let tree = parse("a -b -(-c d) NOT (e OR -f) +(g -h) kind:reference").unwrap();
+        assert_eq!(texts(tree.positive_leaves()), ["a", "g", "reference"]);
+        assert_eq!(texts(tree.negated_leaves()), ["b", "c", "d", "e", "f", "h"]);
     }
 
     #[test]

@@ -9,8 +9,6 @@
 //! become one space. Highlights are half-open byte ranges into the snippet; matches separated
 //! only by whitespace are merged (`embolic agent` is one range).
 
-use tantivy::tokenizer::TextAnalyzer;
-
 use crate::analysis;
 
 /// A passage and the byte ranges to highlight in it.
@@ -30,14 +28,9 @@ const LEAD_CHARS: usize = 60;
 pub const MAX_SOURCE_BYTES: usize = 1 << 20;
 
 /// Makes the snippet of `text` for the wanted term sequences, about `max_chars` long.
-pub fn snippet(
-    text: &str,
-    analyzer: &mut TextAnalyzer,
-    wanted: &[Vec<String>],
-    max_chars: usize,
-) -> Snippet {
+pub fn snippet(text: &str, wanted: &[Vec<String>], max_chars: usize) -> Snippet {
     let text = &text[..floor_boundary(text, MAX_SOURCE_BYTES)];
-    let matches = find_matches(text, analyzer, wanted);
+    let matches = find_matches(text, wanted);
     let (start, end) = if text.chars().count() <= max_chars {
         (0, text.len())
     } else {
@@ -49,9 +42,9 @@ pub fn snippet(
 /// Byte ranges `[start, end)` of the matches of `wanted` in the whole of `text` (up to
 /// [`MAX_SOURCE_BYTES`]), sorted and non-overlapping, merged as snippets merge them: what a
 /// document page marks.
-pub fn marks(text: &str, analyzer: &mut TextAnalyzer, wanted: &[Vec<String>]) -> Vec<[usize; 2]> {
+pub fn marks(text: &str, wanted: &[Vec<String>]) -> Vec<[usize; 2]> {
     let text = &text[..floor_boundary(text, MAX_SOURCE_BYTES)];
-    let matches = find_matches(text, analyzer, wanted);
+    let matches = find_matches(text, wanted);
     merge_spaced(
         text,
         matches.into_iter().map(|(start, end, _)| [start, end]),
@@ -68,12 +61,8 @@ fn floor_boundary(text: &str, at: usize) -> usize {
 }
 
 /// `(start, end, which)`: byte ranges of matched token runs, sorted, non-overlapping.
-fn find_matches(
-    text: &str,
-    analyzer: &mut TextAnalyzer,
-    wanted: &[Vec<String>],
-) -> Vec<(usize, usize, usize)> {
-    let tokens = analysis::tokens(analyzer, text);
+fn find_matches(text: &str, wanted: &[Vec<String>]) -> Vec<(usize, usize, usize)> {
+    let tokens = analysis::stemmed(text);
     let mut found = Vec::new();
     for i in 0..tokens.len() {
         for (w, seq) in wanted.iter().enumerate() {
@@ -218,11 +207,11 @@ fn merge_spaced(text: &str, ranges: impl Iterator<Item = [usize; 2]>) -> Vec<[us
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::{analyzer, terms};
+    use crate::analysis::terms;
 
     fn snip(text: &str, query: &[&str], max: usize) -> (String, Vec<String>) {
         let wanted: Vec<Vec<String>> = query.iter().map(|q| terms(q)).collect();
-        let s = snippet(text, &mut analyzer(), &wanted, max);
+        let s = snippet(text, &wanted, max);
         let marked = s
             .highlights
             .iter()
@@ -302,13 +291,12 @@ mod properties {
             words in prop::collection::vec("[a-zé]{1,8}", 1..4),
             budget in 10usize..300,
         ) {
-            let mut analyzer = analysis::analyzer();
             let wanted: Vec<Vec<String>> = words
                 .iter()
                 .map(|w| analysis::terms(w))
                 .filter(|t| !t.is_empty())
                 .collect();
-            let s = snippet(&text, &mut analyzer, &wanted, budget);
+            let s = snippet(&text, &wanted, budget);
             let mut end = 0;
             for &[a, b] in &s.highlights {
                 prop_assert!(a >= end && a < b && b <= s.text.len());

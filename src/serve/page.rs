@@ -23,9 +23,7 @@ use std::sync::LazyLock;
 
 use maud::{DOCTYPE, Markup, html};
 use regex::Regex;
-use tantivy::tokenizer::TextAnalyzer;
 
-use crate::analysis;
 use crate::error::Result;
 use crate::index::{RecordKey, Searchable, StoredRecord};
 use crate::parse::RecordKind;
@@ -48,7 +46,6 @@ pub fn document(
         wanted: query
             .and_then(|q| search::highlights(s, q, false).ok())
             .unwrap_or_default(),
-        analyzer: analysis::analyzer(),
     };
     let body = html! {
         article {
@@ -220,7 +217,6 @@ fn blocks(body: &str) -> Vec<Block> {
 /// Marks a query's words.
 struct Marker {
     wanted: Vec<Vec<String>>,
-    analyzer: TextAnalyzer,
 }
 
 impl Marker {
@@ -229,7 +225,7 @@ impl Marker {
         if self.wanted.is_empty() {
             return Vec::new();
         }
-        snippet::marks(text, &mut self.analyzer, &self.wanted)
+        snippet::marks(text, &self.wanted)
     }
 
     /// `text[range]` with its matches marked and its web addresses linked.
