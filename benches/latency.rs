@@ -47,7 +47,6 @@ fn main() {
     let queries = eval::read_queries(&PathBuf::from(queries)).expect("read queries");
     let opts = SearchOptions {
         limit: 10,
-        corpus: corpus.clone(),
         plain: true,
         feedback,
         ..SearchOptions::default()

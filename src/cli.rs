@@ -111,12 +111,14 @@ struct SearchArgs {
     /// A query that starts with `-` goes after `--`: `medsearch search -- -lung liver`.
     #[arg(required = true, value_name = "QUERY")]
     query: Vec<String>,
-    /// Most hits to show.
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=10_000))]
-    limit: u32,
-    /// Only records of this kind.
-    #[arg(long, value_enum, default_value_t = KindArg::All)]
-    kind: KindArg,
+    /// Most hits to show: 1 to 10000.
+    #[arg(long, default_value_t = search::DEFAULT_LIMIT, value_parser = search::read_limit)]
+    limit: usize,
+    /// Only records of this kind: section, reference, reviewer, or all.
+    // `std::option::Option` spelled out: clap then reads `all` as a value (None), not the
+    // option as absent.
+    #[arg(long, value_name = "KIND", default_value = "all", value_parser = search::read_kind)]
+    kind: std::option::Option<RecordKind>,
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -288,14 +290,6 @@ impl EvalArgs {
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
-enum KindArg {
-    Section,
-    Reference,
-    Reviewer,
-    All,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
 enum FeedbackArg {
     Auto,
     On,
@@ -340,18 +334,11 @@ impl SearchArgs {
             (false, ColorArg::Auto) if !no_color && std::io::stdout().is_terminal() => Style::Color,
             _ => Style::Plain,
         };
-        let kind = match self.kind {
-            KindArg::Section => Some(RecordKind::Section),
-            KindArg::Reference => Some(RecordKind::Reference),
-            KindArg::Reviewer => Some(RecordKind::Reviewer),
-            KindArg::All => None,
-        };
         SearchSettings {
             query: self.query.join(" "),
             options: SearchOptions {
-                limit: self.limit as usize,
-                kind,
-                corpus: self.location.corpus.clone(),
+                limit: self.limit,
+                kind: self.kind,
                 plain: self.plain,
                 explain: self.explain,
                 feedback: self.feedback.into(),
@@ -520,7 +507,7 @@ fn execute(command: Command) -> Result<Outcome> {
         Command::Status(args) => {
             let at = &args.location;
             let searchable = Searchable::open_verified(&at.index, &at.corpus)?;
-            let differences = searchable.stale_files(&at.corpus)?;
+            let differences = searchable.stale_files()?;
             let status = output::Status {
                 index: &at.index,
                 corpus: &at.corpus,
@@ -535,14 +522,16 @@ fn execute(command: Command) -> Result<Outcome> {
             let settings = args.resolve();
             let searchable = open_or_build(&args.location)?;
             let results = search::search(&searchable, &settings.query, &settings.options)?;
-            output::results(&mut out, &results, settings.style).map_err(stdout_error)?;
+            output::results(&mut out, &results, searchable.corpus(), settings.style)
+                .map_err(stdout_error)?;
             Ok(found(!results.hits.is_empty()))
         }
         Command::Show(args) => {
             let searchable = open_or_build(&args.location)?;
-            match show::find(&searchable, &args.record, &args.location.corpus)? {
+            match show::find(&searchable, &args.record)? {
                 show::Found::Record(record, body) => {
-                    output::record(&mut out, &record, &body, json_or_plain(args.json))
+                    let style = json_or_plain(args.json);
+                    output::record(&mut out, &record, &body, searchable.corpus(), style)
                         .map_err(stdout_error)?;
                     Ok(Outcome::Found)
                 }
@@ -592,9 +581,10 @@ fn execute(command: Command) -> Result<Outcome> {
             let ExportFormat::Ndjson = args.format;
             let searchable = open_or_build(&args.location)?;
             let mut any = false;
-            searchable.for_each_record(&args.location.corpus, &mut |record, body| {
+            searchable.for_each_record(&mut |record, body| {
                 any = true;
-                output::export_line(&mut out, record, body).map_err(stdout_error)
+                output::export_line(&mut out, record, body, searchable.corpus())
+                    .map_err(stdout_error)
             })?;
             Ok(found(any))
         }
@@ -612,9 +602,11 @@ fn execute(command: Command) -> Result<Outcome> {
                 allowed_origins: args.allow_origin.clone(),
             };
             drop(out);
-            serve::serve(searchable, settings, |addr| {
-                eprintln!("{}", output::serving(addr));
-            })?;
+            serve::serve(
+                searchable,
+                settings,
+                std::sync::Arc::new(|event| eprintln!("{}", output::serve_event(&event))),
+            )?;
             eprintln!("medsearch: stopped");
             Ok(Outcome::Found)
         }
@@ -690,7 +682,7 @@ fn warn_if_stale(searchable: &Searchable, at: &Location) {
     if searchable.summary().files > STALE_CHECK_MAX_FILES {
         return;
     }
-    if let Ok(differences) = searchable.stale_files(&at.corpus)
+    if let Ok(differences) = searchable.stale_files()
         && !differences.is_empty()
     {
         eprintln!("{}", output::stale_warning(&differences, at.at()));

@@ -5,7 +5,8 @@
 //! [`Format`] are documents. Hidden files and folders (name starting with `.`) and editor
 //! leftovers (`*~`, `*.swp`, `*.swo`, `#*#`) are ignored, and so is the synonyms file
 //! (`synonyms.txt` at the root, [`crate::expand::synonyms`]), and so is a folder holding a
-//! medsearch index (an index kept inside its corpus). Symbolic links are not followed, so
+//! medsearch index (an index kept inside its corpus: the caller says which folders do, so
+//! this module knows nothing of the index's layout). Symbolic links are not followed, so
 //! nothing outside the corpus folder is read through one. A document that cannot be read, is not
 //! UTF-8, or holds no text is skipped with a reason; the others are indexed. In a JSONL file,
 //! bad lines are skipped one by one.
@@ -17,7 +18,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::expand::synonyms;
-use crate::index::generation;
 use crate::parse::{self, Document, Format};
 
 /// Where the corpus is when no location is given (relative to the working folder).
@@ -51,8 +51,9 @@ pub struct Skipped {
 /// unreadable entries come back as [`Skipped`]. The walk goes one folder level at a time, the
 /// folders of a level on all cores, and takes each file's size and time with a stat relative
 /// to its open folder (`DirEntry::metadata`): a corpus can hold a hundred thousand files, and
-/// the stats are most of the cost of an update that finds nothing to do.
-pub fn scan(root: &Path) -> Result<(Vec<CorpusFile>, Vec<Skipped>)> {
+/// the stats are most of the cost of an update that finds nothing to do. A folder for which
+/// `is_index` holds is not walked ([`crate::index::generation::holds_an_index`]).
+pub fn scan(root: &Path, is_index: fn(&Path) -> bool) -> Result<(Vec<CorpusFile>, Vec<Skipped>)> {
     Error::check_folder("corpus", root)?;
     if !root.is_dir() {
         return Err(Error::CorpusMissing(root.to_path_buf()));
@@ -62,7 +63,7 @@ pub fn scan(root: &Path) -> Result<(Vec<CorpusFile>, Vec<Skipped>)> {
     let mut level = vec![String::new()];
     while !level.is_empty() {
         let mut next = Vec::new();
-        for listing in parallel_map(&level, |dir| list_folder(root, dir)) {
+        for listing in parallel_map(&level, |dir| list_folder(root, dir, is_index)) {
             files.extend(listing.files);
             skipped.extend(listing.skipped);
             next.extend(listing.folders);
@@ -84,7 +85,7 @@ struct Listing {
 /// Lists the folder `dir` (relative to `root`, `""` for the root itself) without descending.
 /// Symbolic links are neither files nor folders here, so they are not followed; one that
 /// would be a document or a folder is reported as skipped.
-fn list_folder(root: &Path, dir: &str) -> Listing {
+fn list_folder(root: &Path, dir: &str, is_index: fn(&Path) -> bool) -> Listing {
     let mut listing = Listing::default();
     let mut skip = |path: &str, reason: &dyn std::fmt::Display| {
         listing.skipped.push(Skipped {
@@ -120,7 +121,7 @@ fn list_folder(root: &Path, dir: &str) -> Listing {
         };
         match entry.file_type() {
             Ok(kind) if kind.is_dir() => {
-                if !generation::holds_an_index(&root.join(&path)) {
+                if !is_index(&root.join(&path)) {
                     listing.folders.push(path);
                 }
             }

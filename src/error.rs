@@ -1,7 +1,8 @@
 //! The library's error type: one enum, one variant per thing that can go wrong, each rendered as a
-//! single line that names the file, line or query position involved. The CLI prints it as
-//! `medsearch: error: {err}`, followed where one helps by the command that mends it, with the
-//! user's locations (`output::error_line`), and exits with status 2.
+//! single line that names the file, line or query position involved. The messages name no
+//! command-line option (HTTP clients read them too): the CLI prints one as
+//! `medsearch: error: {err}`, followed where one helps by the option or the command that
+//! mends it, with the user's locations (`output::error_line`), and exits with status 2.
 
 use std::path::PathBuf;
 
@@ -9,11 +10,11 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The corpus folder given by `--corpus` (or `MEDSEARCH_CORPUS`) does not exist.
-    #[error("corpus folder '{}' does not exist (set it with --corpus DIR)", .0.display())]
+    #[error("corpus folder '{}' does not exist", .0.display())]
     CorpusMissing(PathBuf),
 
     /// A location given as a folder is a file.
-    #[error("{kind} folder '{}' is a file, not a folder (give --{kind} a folder)", .path.display())]
+    #[error("{kind} folder '{}' is a file, not a folder", .path.display())]
     NotAFolder {
         /// `corpus` or `index`.
         kind: &'static str,
@@ -31,7 +32,7 @@ pub enum Error {
 
     /// The index folder given holds other files and no medsearch index: medsearch will not
     /// write into it (nor delete anything in it).
-    #[error("'{}' is not a medsearch index: it holds other files (give --index a new or empty folder)", .0.display())]
+    #[error("'{}' is not a medsearch index: it holds other files", .0.display())]
     NotAnIndex(PathBuf),
 
     /// The index folder exists but cannot be read as a medsearch index.
@@ -55,7 +56,7 @@ pub enum Error {
     },
 
     /// `eval --strict` found judgments that point at ids not in the index.
-    #[error("{0} judgments point at ids not in the index (--strict)")]
+    #[error("{0} judgments point at ids not in the index")]
     Dangling(usize),
 
     /// The index was made by another version of medsearch (another index format).
@@ -86,7 +87,7 @@ pub enum Error {
     },
 
     /// `serve` could not listen on the address given.
-    #[error("cannot listen on {addr}: {source} (give another with --addr)")]
+    #[error("cannot listen on {addr}: {source}")]
     Listen {
         /// The address, as given.
         addr: String,

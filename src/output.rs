@@ -19,6 +19,7 @@ use crate::eval::Report;
 use crate::index::{Difference, Event, FullRebuild, Searchable, StoredRecord, UpdateReport};
 use crate::parse::{Definition, RecordKind};
 use crate::search::{Explanation, Hit, Results};
+use crate::serve;
 use crate::show::Missing;
 use crate::watch::WatchEvent;
 
@@ -39,8 +40,19 @@ const DIM: &str = "\x1b[2m";
 const PATH: &str = "\x1b[35m";
 const RESET: &str = "\x1b[0m";
 
-/// Writes search results.
-pub fn results(out: &mut dyn Write, results: &Results, style: Style) -> io::Result<()> {
+/// Writes search results; their paths are shown joined to `corpus`, the corpus folder as
+/// given ([`located`]).
+pub fn results(
+    out: &mut dyn Write,
+    results: &Results,
+    corpus: &Path,
+    style: Style,
+) -> io::Result<()> {
+    let mut results = results.clone();
+    for hit in &mut results.hits {
+        hit.record = located(&hit.record, corpus);
+    }
+    let results = &results;
     if style == Style::Json {
         serde_json::to_writer(&mut *out, results)?;
         return writeln!(out);
@@ -115,6 +127,15 @@ fn listed(words: &[String], shown: usize) -> String {
     text
 }
 
+/// `record` as people read it: its corpus-relative path joined to `corpus`, the folder as the
+/// user gave it (`corpus/page.txt`), so that the path can be opened or pasted into `show`.
+fn located(record: &StoredRecord, corpus: &Path) -> StoredRecord {
+    StoredRecord {
+        path: corpus.join(&record.path).to_string_lossy().into_owned(),
+        ..record.clone()
+    }
+}
+
 /// The two lines that name a record: `prefix` (a rank), heading (and kind, unless a section)
 /// with the document's title, then `path#anchor:line`.
 fn heading_lines(
@@ -165,13 +186,16 @@ fn explain(out: &mut dyn Write, e: &Explanation, depth: usize) -> io::Result<()>
 }
 
 /// Writes one record whole (`medsearch show`): its heading lines, kind and breadcrumbs, then
-/// its text line by line; or, as JSON, the record's fields and its `body`.
+/// its text line by line; or, as JSON, the record's fields and its `body`. Its path is shown
+/// joined to `corpus` ([`located`]).
 pub fn record(
     out: &mut dyn Write,
     record: &StoredRecord,
     body: &str,
+    corpus: &Path,
     style: Style,
 ) -> io::Result<()> {
+    let record = &located(record, corpus);
     if style == Style::Json {
         serde_json::to_writer(&mut *out, &WithBody { record, body })?;
         return writeln!(out);
@@ -221,8 +245,15 @@ struct WithBody<'a> {
     body: &'a str,
 }
 
-/// One line of `medsearch export`: the record's fields and its `body`, as JSON.
-pub fn export_line(out: &mut dyn Write, record: &StoredRecord, body: &str) -> io::Result<()> {
+/// One line of `medsearch export`: the record's fields and its `body`, as JSON, its path
+/// joined to `corpus` ([`located`]).
+pub fn export_line(
+    out: &mut dyn Write,
+    record: &StoredRecord,
+    body: &str,
+    corpus: &Path,
+) -> io::Result<()> {
+    let record = &located(record, corpus);
     serde_json::to_writer(&mut *out, &WithBody { record, body })?;
     writeln!(out)
 }
@@ -529,23 +560,33 @@ pub fn suggest(args: &str, at: Locations) -> String {
     clean(&command)
 }
 
-/// The one line of an error (what follows `medsearch: error: `), with the command that mends
-/// it where one does (`at`: the locations the failed command ran with).
+/// The one line of an error (what follows `medsearch: error: `), with the option or the
+/// command that mends it where one does (`at`: the locations the failed command ran with).
 pub fn error_line(error: &Error, at: Option<Locations>) -> String {
-    let advice = at.and_then(|at| match error {
-        Error::IndexMissing(_) => Some(format!("run `{}` to build it", suggest("index", at))),
-        Error::IndexCorrupt { .. } => Some(format!(
-            "run `{}` to rebuild it",
-            suggest("index --full", at)
-        )),
-        Error::IndexOutdated { .. } => {
-            Some(format!("run `{}` to rebuild it", suggest("index", at)))
-        }
-        Error::Internal(_) => Some(format!(
-            "if the index is damaged, `{}` rebuilds it",
-            suggest("index --full", at)
-        )),
+    let option = match error {
+        Error::CorpusMissing(_) => Some("set it with --corpus DIR".to_string()),
+        Error::NotAFolder { kind, .. } => Some(format!("give --{kind} a folder")),
+        Error::NotAnIndex(_) => Some("give --index a new or empty folder".to_string()),
+        Error::Dangling(_) => Some("--strict".to_string()),
+        Error::Listen { .. } => Some("give another with --addr".to_string()),
         _ => None,
+    };
+    let advice = option.or_else(|| {
+        at.and_then(|at| match error {
+            Error::IndexMissing(_) => Some(format!("run `{}` to build it", suggest("index", at))),
+            Error::IndexCorrupt { .. } => Some(format!(
+                "run `{}` to rebuild it",
+                suggest("index --full", at)
+            )),
+            Error::IndexOutdated { .. } => {
+                Some(format!("run `{}` to rebuild it", suggest("index", at)))
+            }
+            Error::Internal(_) => Some(format!(
+                "if the index is damaged, `{}` rebuilds it",
+                suggest("index --full", at)
+            )),
+            _ => None,
+        })
     });
     let line = clean(&error.to_string());
     match advice {
@@ -684,9 +725,20 @@ pub fn watch_event(event: &WatchEvent, corpus: &Path) -> Line {
     }
 }
 
+/// What `serve` says of what happens while it runs ([`serve::Event`]).
+pub fn serve_event(event: &serve::Event) -> String {
+    match event {
+        serve::Event::Listening(addr) => serving(*addr),
+        serve::Event::StillServing { generation, error } => format!(
+            "medsearch: warning: still serving {generation}: {}",
+            clean(&error.to_string())
+        ),
+    }
+}
+
 /// What `serve` says once it listens: the URL to open, and a warning when it is reachable
 /// from other machines.
-pub fn serving(addr: std::net::SocketAddr) -> String {
+fn serving(addr: std::net::SocketAddr) -> String {
     let mut line = format!("medsearch: serving http://{addr}/ (Ctrl-C stops)");
     if !addr.ip().is_loopback() {
         line.push_str(&format!(
@@ -866,7 +918,7 @@ mod properties {
         ) {
             let results = results(&texts);
             let mut out = Vec::new();
-            super::results(&mut out, &results, Style::Plain).unwrap();
+            super::results(&mut out, &results, Path::new("corpus"), Style::Plain).unwrap();
             let text = String::from_utf8(out).unwrap();
             prop_assert!(text.chars().all(|c| c == '\n' || !c.is_control()), "{text:?}");
         }
@@ -877,7 +929,7 @@ mod properties {
         ) {
             let results = results(&texts);
             let mut out = Vec::new();
-            super::results(&mut out, &results, Style::Json).unwrap();
+            super::results(&mut out, &results, Path::new("corpus"), Style::Json).unwrap();
             let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
             prop_assert_eq!(value["hits"][0]["heading"].as_str(), Some(results.hits[0].record.heading.as_str()));
             prop_assert_eq!(value["query"].as_str(), Some(results.query.as_str()));

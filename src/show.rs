@@ -36,21 +36,21 @@ pub struct Missing {
     pub closest: Vec<String>,
 }
 
-/// Finds the record named by `name` (see the module docs); `corpus` is the corpus folder as
-/// given.
-pub fn find(s: &Searchable, name: &str, corpus: &Path) -> Result<Found> {
+/// Finds the record named by `name` (see the module docs): a path may be given as the
+/// output shows it (joined to the corpus folder) or relative to the corpus folder.
+pub fn find(s: &Searchable, name: &str) -> Result<Found> {
     let (file, anchor) = split(name);
     let relative = Path::new(file)
-        .strip_prefix(corpus)
+        .strip_prefix(s.corpus())
         .ok()
         .and_then(Path::to_str)
         .unwrap_or(file);
     let mut records = Vec::new();
     if Format::of(Path::new(relative)).is_some() {
-        records = s.records(RecordKey::Path(relative), corpus)?;
+        records = s.records(RecordKey::Path(relative))?;
     }
     if records.is_empty() {
-        records = s.records(RecordKey::Doc(relative), corpus)?;
+        records = s.records(RecordKey::Doc(relative))?;
     }
     let (mut hits, others): (Vec<_>, Vec<_>) =
         records.into_iter().partition(|(r, _)| r.anchor == anchor);

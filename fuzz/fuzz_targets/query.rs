@@ -54,10 +54,10 @@ fuzz_target!(|data: &[u8]| {
                     }
                 }
                 let mut out = Vec::new();
-                output::results(&mut out, &results, Style::Json).unwrap();
+                output::results(&mut out, &results, s.corpus(), Style::Json).unwrap();
                 let _: serde_json::Value = serde_json::from_slice(&out).unwrap();
                 out.clear();
-                output::results(&mut out, &results, Style::Plain).unwrap();
+                output::results(&mut out, &results, s.corpus(), Style::Plain).unwrap();
                 let shown = String::from_utf8(out).unwrap();
                 assert!(shown.chars().all(|c| c == '\n' || !c.is_control()));
             }

@@ -96,7 +96,6 @@ pub fn evaluate(
     let no_judgments = BTreeMap::new();
     let search_opts = SearchOptions {
         limit: opts.depth,
-        corpus: Default::default(),
         snippets: false,
         plain: opts.plain,
         ranking: opts.ranking,

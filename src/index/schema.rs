@@ -5,8 +5,6 @@
 //! positions (phrases); `doc`, `kind` and `path` are raw terms for filters and deletes; the rest
 //! is stored only, for showing hits.
 
-use std::path::Path;
-
 use serde::Serialize;
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
@@ -33,7 +31,8 @@ pub struct StoredRecord {
     pub heading: String,
     /// Anchor within the document.
     pub anchor: String,
-    /// File path, joined to the corpus folder as given.
+    /// File path relative to the corpus folder, `/`-separated (joined to the folder for
+    /// display only: `crate::output`).
     pub path: String,
     /// 1-based line where the record starts.
     pub line: u64,
@@ -146,9 +145,8 @@ impl Fields {
         })
     }
 
-    /// A stored record read back, with its body; `corpus` is the corpus folder as given (the
-    /// record's path is joined to it).
-    pub fn record(&self, doc: &TantivyDocument, corpus: &Path) -> (StoredRecord, String) {
+    /// A stored record read back, with its body.
+    pub fn record(&self, doc: &TantivyDocument) -> (StoredRecord, String) {
         let text = |field: Field| {
             doc.get_first(field)
                 .and_then(|v| v.as_str())
@@ -175,7 +173,7 @@ impl Fields {
             kind,
             heading,
             anchor: text(self.anchor),
-            path: corpus.join(text(self.path)).to_string_lossy().into_owned(),
+            path: text(self.path),
             line: doc
                 .get_first(self.line)
                 .and_then(|v| v.as_u64())

@@ -8,7 +8,7 @@
 //! that snapshot.
 
 use std::collections::HashSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use tantivy::collector::DocSetCollector;
@@ -28,6 +28,8 @@ use crate::parse::Definition;
 /// An opened index: one generation, held whole for as long as this lives.
 pub struct Searchable {
     generation: Generation,
+    /// The corpus folder as given: the records' paths are relative to it.
+    corpus: PathBuf,
     index: Index,
     searcher: Searcher,
     /// The schema's fields.
@@ -71,8 +73,8 @@ impl Searchable {
                     Error::NotAnIndex(index_dir.to_path_buf())
                 });
             };
-            let opened =
-                Searchable::open_generation(index_dir, &name).and_then(|s| check(&s).map(|()| s));
+            let opened = Searchable::open_generation(index_dir, &name, corpus)
+                .and_then(|s| check(&s).map(|()| s));
             match opened {
                 Err(Error::IndexCorrupt { .. }) if retry.again(&name) => continue,
                 Ok(mut searchable) => {
@@ -84,13 +86,14 @@ impl Searchable {
         }
     }
 
-    fn open_generation(index_dir: &Path, name: &str) -> Result<Searchable> {
+    fn open_generation(index_dir: &Path, name: &str, corpus: &Path) -> Result<Searchable> {
         let generation = Generation::open(index_dir, name)?;
         let (index, searcher) = generation.segments()?;
         let fields = Fields::from_schema(&index.schema()).map_err(|e| generation.corrupt(e))?;
         let expansions = Expansions::new(&generation.abbreviations()?);
         Ok(Searchable {
             generation,
+            corpus: corpus.to_path_buf(),
             index,
             searcher,
             fields,
@@ -153,10 +156,16 @@ impl Searchable {
         self.generation.definitions()
     }
 
+    /// The corpus folder, as given when the index was opened: the records' paths are
+    /// relative to it.
+    pub fn corpus(&self) -> &Path {
+        &self.corpus
+    }
+
     /// Corpus files that differ from what the generation was built from, by path (see
     /// [`Plan::differences`]). Compares sizes and modification times only (no file is read).
-    pub fn stale_files(&self, corpus_dir: &Path) -> Result<Vec<(String, Difference)>> {
-        let (now, _) = corpus::scan(corpus_dir)?;
+    pub fn stale_files(&self) -> Result<Vec<(String, Difference)>> {
+        let (now, _) = corpus::scan(&self.corpus, generation::holds_an_index)?;
         let before = self.generation.files()?;
         Ok(Plan::new(&now, &before).differences())
     }
@@ -171,8 +180,8 @@ impl Searchable {
     }
 
     /// The records of one document or file, in line order, with their bodies (none when the
-    /// index has no such document or file); `corpus` is the corpus folder as given.
-    pub fn records(&self, key: RecordKey, corpus: &Path) -> Result<Vec<(StoredRecord, String)>> {
+    /// index has no such document or file).
+    pub fn records(&self, key: RecordKey) -> Result<Vec<(StoredRecord, String)>> {
         let term = match key {
             RecordKey::Doc(doc) => Term::from_field_text(self.fields.doc, doc),
             RecordKey::Path(path) => Term::from_field_text(self.fields.path, path),
@@ -187,7 +196,7 @@ impl Searchable {
         let mut records = Vec::with_capacity(addresses.len());
         for address in addresses {
             let doc: TantivyDocument = self.searcher.doc(address)?;
-            records.push(self.fields.record(&doc, corpus));
+            records.push(self.fields.record(&doc));
         }
         records.sort_by(|(a, _), (b, _)| a.doc.cmp(&b.doc).then(a.line.cmp(&b.line)));
         Ok(records)
@@ -195,7 +204,7 @@ impl Searchable {
 
     /// The anchors of a document's records (empty when the index has no such document).
     pub fn anchors_of(&self, doc: &str) -> Result<HashSet<String>> {
-        let records = self.records(RecordKey::Doc(doc), Path::new(""))?;
+        let records = self.records(RecordKey::Doc(doc))?;
         Ok(records.into_iter().map(|(r, _)| r.anchor).collect())
     }
 
@@ -203,14 +212,13 @@ impl Searchable {
     /// at a time; stops at the first error `each` returns.
     pub fn for_each_record(
         &self,
-        corpus: &Path,
         each: &mut dyn FnMut(&StoredRecord, &str) -> Result<()>,
     ) -> Result<()> {
         for (ord, segment) in self.searcher.segment_readers().iter().enumerate() {
             for doc_id in segment.doc_ids_alive() {
                 let address = tantivy::DocAddress::new(ord as u32, doc_id);
                 let doc: TantivyDocument = self.searcher.doc(address)?;
-                let (record, body) = self.fields.record(&doc, corpus);
+                let (record, body) = self.fields.record(&doc);
                 each(&record, &body)?;
             }
         }

@@ -240,7 +240,7 @@ pub fn update(
     let budget = writer_memory.max(MIN_HEAP_PER_THREAD);
     let started = Instant::now();
     Error::check_folder("index", index_dir)?;
-    let (files, mut skipped) = corpus::scan(corpus_dir)?;
+    let (files, mut skipped) = corpus::scan(corpus_dir, generation::holds_an_index)?;
     if !generation::exists(index_dir) && !generation::is_ours_or_empty(index_dir) {
         return Err(Error::NotAnIndex(index_dir.to_path_buf()));
     }

@@ -154,6 +154,32 @@ fn rank(
     Ok(out)
 }
 
+/// Hits a search returns unless asked for more or fewer (`--limit`, the API's `limit`).
+pub const DEFAULT_LIMIT: usize = 10;
+/// Most hits a search may be asked for.
+pub const MAX_LIMIT: usize = 10_000;
+
+/// A limit as the CLI (`--limit`) and the HTTP API (`limit=`) read it: a whole number from 1
+/// to [`MAX_LIMIT`]; the error says what the value is not (the caller names the value).
+pub fn read_limit(text: &str) -> std::result::Result<usize, String> {
+    text.parse()
+        .ok()
+        .filter(|n| (1..=MAX_LIMIT).contains(n))
+        .ok_or_else(|| format!("not a whole number from 1 to {MAX_LIMIT}"))
+}
+
+/// A kind filter as the CLI (`--kind`) and the HTTP API (`kind=`) read it: a record kind, or
+/// `all` (also empty) for none; the error says what the value is not.
+pub fn read_kind(text: &str) -> std::result::Result<Option<RecordKind>, String> {
+    match text {
+        "" | "all" => Ok(None),
+        _ => text
+            .parse()
+            .map(Some)
+            .map_err(|_| format!("not one of {}, all", RecordKind::NAMES)),
+    }
+}
+
 /// What to search for besides the query itself.
 #[derive(Debug, Clone)]
 pub struct SearchOptions {
@@ -161,8 +187,6 @@ pub struct SearchOptions {
     pub limit: usize,
     /// Only records of this kind, if set.
     pub kind: Option<RecordKind>,
-    /// The corpus folder as the user gave it; hit paths are joined to it.
-    pub corpus: std::path::PathBuf,
     /// Whether to make snippets (batch evaluation does not need them).
     pub snippets: bool,
     /// Read the query as plain words, without query syntax ([`query::parse_plain`]).
@@ -178,12 +202,11 @@ pub struct SearchOptions {
 }
 
 impl Default for SearchOptions {
-    /// Ten hits with snippets, any kind, query syntax, the bundled corpus folder.
+    /// Ten hits with snippets, any kind, query syntax.
     fn default() -> Self {
         SearchOptions {
-            limit: 10,
+            limit: DEFAULT_LIMIT,
             kind: None,
-            corpus: crate::corpus::DEFAULT_FOLDER.into(),
             snippets: true,
             plain: false,
             explain: false,
@@ -354,7 +377,7 @@ fn run(
         .filter(|(score, _)| cut.is_none_or(|c| *score >= c))
     {
         let doc: TantivyDocument = searcher.doc(address)?;
-        let (record, body) = s.fields.record(&doc, &opts.corpus);
+        let (record, body) = s.fields.record(&doc);
         let hit = Hit {
             rank: 0,
             score: f64::from(score),

@@ -6,14 +6,15 @@
 //! milliseconds): once `medsearch index` has published, every request that starts is answered
 //! from the new generation. Requests already running keep theirs to the end, since each holds
 //! an `Arc` of one whole [`Searchable`] (a snapshot: see [`crate::index::generation`]). A
-//! generation that cannot be opened is reported once on stderr, and the one held goes on
-//! serving until a later generation opens.
+//! generation that cannot be opened is reported once (an [`Event::StillServing`] to the
+//! server's listener: the library prints nothing), and the one held goes on serving until a
+//! later generation opens.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
+use super::{Event, Listener};
 use crate::index::{Searchable, generation};
-use crate::output;
 
 /// The generation being served, and where to look for newer ones.
 pub struct Live {
@@ -23,17 +24,20 @@ pub struct Live {
     /// Held by the request that opens a new generation; the name of the last generation that
     /// failed to open (not tried again).
     opening: Mutex<Option<String>>,
+    /// Hears of generations that cannot be opened.
+    on: Listener,
 }
 
 impl Live {
     /// Serves `searchable` (opened from `index` with the synonyms of `corpus`) until a newer
-    /// generation is published.
-    pub fn new(searchable: Searchable, index: PathBuf, corpus: PathBuf) -> Live {
+    /// generation is published; `on` hears of a generation that cannot be opened.
+    pub fn new(searchable: Searchable, index: PathBuf, corpus: PathBuf, on: Listener) -> Live {
         Live {
             index,
             corpus,
             held: RwLock::new(Arc::new(searchable)),
             opening: Mutex::new(None),
+            on,
         }
     }
 
@@ -61,11 +65,10 @@ impl Live {
                 searchable
             }
             Err(e) => {
-                eprintln!(
-                    "medsearch: warning: still serving {}: {}",
-                    held.generation_name(),
-                    output::clean(&e.to_string())
-                );
+                (self.on)(Event::StillServing {
+                    generation: held.generation_name().to_string(),
+                    error: e,
+                });
                 *failed = Some(live);
                 held
             }

@@ -101,7 +101,7 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 pub struct Settings {
     /// Where to listen.
     pub addr: SocketAddr,
-    /// The corpus folder as given (hit paths are joined to it).
+    /// The corpus folder as given (hit paths are shown joined to it).
     pub corpus: PathBuf,
     /// The index folder.
     pub index: PathBuf,
@@ -125,13 +125,27 @@ struct App {
     pending: AtomicUsize,
 }
 
-/// Serves `searchable` (and the generations after it) until Ctrl-C or SIGTERM; `listening`
-/// is told the address once the socket is bound (port 0 becomes a real port).
-pub fn serve(
-    searchable: Searchable,
-    settings: Settings,
-    listening: impl FnOnce(SocketAddr),
-) -> Result<()> {
+/// What a running server reports: the library prints nothing, the caller decides how
+/// these reach people (the CLI writes them to stderr, [`crate::output`]).
+#[derive(Debug)]
+pub enum Event {
+    /// The socket is bound (port 0 has become a real port).
+    Listening(SocketAddr),
+    /// A newer generation could not be opened; `generation` goes on serving.
+    StillServing {
+        /// The generation still served.
+        generation: String,
+        /// Why the newer one could not be opened.
+        error: Error,
+    },
+}
+
+/// Hears a server's [`Event`]s, from any thread.
+pub type Listener = Arc<dyn Fn(Event) + Send + Sync>;
+
+/// Serves `searchable` (and the generations after it) until Ctrl-C or SIGTERM; `on` hears
+/// what happens ([`Event`]).
+pub fn serve(searchable: Searchable, settings: Settings, on: Listener) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -146,8 +160,10 @@ pub fn serve(
             .await
             .map_err(listen_error)?;
         let stop = stop_signal()?;
-        listening(listener.local_addr().map_err(listen_error)?);
-        axum::serve(listener, router(App::new(searchable, settings)))
+        on(Event::Listening(
+            listener.local_addr().map_err(listen_error)?,
+        ));
+        axum::serve(listener, router(App::new(searchable, settings, on)))
             .with_graceful_shutdown(stop)
             .await
             .map_err(|e| Error::io("<http server>", e))
@@ -329,9 +345,14 @@ impl Drop for Pending<'_> {
 }
 
 impl App {
-    fn new(searchable: Searchable, settings: Settings) -> Arc<App> {
+    fn new(searchable: Searchable, settings: Settings, on: Listener) -> Arc<App> {
         Arc::new(App {
-            live: Live::new(searchable, settings.index.clone(), settings.corpus.clone()),
+            live: Live::new(
+                searchable,
+                settings.index.clone(),
+                settings.corpus.clone(),
+                on,
+            ),
             searches: Arc::new(Semaphore::new(settings.max_searches.max(1))),
             pending: AtomicUsize::new(0),
             settings,
@@ -406,7 +427,7 @@ impl SearchParams {
     fn read(pairs: Vec<(String, String)>) -> std::result::Result<SearchParams, ApiError> {
         let mut params = SearchParams {
             q: String::new(),
-            limit: 10,
+            limit: search::DEFAULT_LIMIT,
             kind: None,
             plain: false,
             count: false,
@@ -416,32 +437,10 @@ impl SearchParams {
             match name.as_str() {
                 "q" => query = Some(value),
                 "limit" => {
-                    params.limit = value
-                        .parse()
-                        .ok()
-                        .filter(|n| (1..=10_000).contains(n))
-                        .ok_or_else(|| {
-                            ApiError::bad_request(format!(
-                                "limit '{}' is not a whole number from 1 to 10000",
-                                output::clean(&value)
-                            ))
-                        })?;
+                    params.limit = search::read_limit(&value).map_err(invalid(&name, &value))?
                 }
                 "kind" => {
-                    params.kind = match value.as_str() {
-                        "" | "all" => None,
-                        _ => Some(
-                            RecordKind::ALL
-                                .into_iter()
-                                .find(|k| k.as_str() == value)
-                                .ok_or_else(|| {
-                                    ApiError::bad_request(format!(
-                                        "kind '{}' is not one of section, reference, reviewer, all",
-                                        output::clean(&value)
-                                    ))
-                                })?,
-                        ),
-                    };
+                    params.kind = search::read_kind(&value).map_err(invalid(&name, &value))?
                 }
                 "plain" => params.plain = flag(&name, &value)?,
                 "count" => params.count = flag(&name, &value)?,
@@ -456,6 +455,13 @@ impl SearchParams {
         params.q = query.ok_or_else(|| ApiError::bad_request("the q parameter is missing"))?;
         Ok(params)
     }
+}
+
+/// A `400` saying what is wrong with parameter `name`'s `value` (made safe to show): the
+/// error of reading it says what it is not.
+fn invalid(name: &str, value: &str) -> impl FnOnce(String) -> ApiError {
+    let value = output::clean(value);
+    move |why| ApiError::bad_request(format!("{name} '{value}' is {why}"))
 }
 
 /// A yes/no parameter: `true`/`1`/empty (`?plain`) or `false`/`0`.
@@ -476,17 +482,18 @@ async fn api_search(
 ) -> std::result::Result<Response, ApiError> {
     let Query(pairs) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let params = SearchParams::read(pairs)?;
-    app.with_index(move |app, s| {
+    app.with_index(move |_, s| {
         let options = SearchOptions {
             limit: params.limit,
             kind: params.kind,
-            corpus: app.settings.corpus.clone(),
             plain: params.plain,
             count: params.count,
             ..SearchOptions::default()
         };
         let results = search::search(s, &params.q, &options)?;
-        Ok(written(|out| output::results(out, &results, Style::Json)))
+        Ok(written(|out| {
+            output::results(out, &results, s.corpus(), Style::Json)
+        }))
     })
     .await
 }
@@ -502,24 +509,22 @@ async fn api_record(
         ));
     };
     let name = format!("{doc}#{anchor}");
-    app.with_index(
-        move |app, s| match show::find(s, &name, &app.settings.corpus)? {
-            show::Found::Record(record, body) => Ok(written(|out| {
-                output::record(out, &record, &body, Style::Json)
-            })),
-            show::Found::Nothing(missing) => Err(ApiError::new(
-                StatusCode::NOT_FOUND,
-                output::no_record(&missing),
-            )),
-        },
-    )
+    app.with_index(move |_, s| match show::find(s, &name)? {
+        show::Found::Record(record, body) => Ok(written(|out| {
+            output::record(out, &record, &body, s.corpus(), Style::Json)
+        })),
+        show::Found::Nothing(missing) => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            output::no_record(&missing),
+        )),
+    })
     .await
 }
 
 async fn api_status(State(app): State<Arc<App>>) -> std::result::Result<Response, ApiError> {
     app.with_index(|app, s| {
         let at = &app.settings;
-        let differences = s.stale_files(&at.corpus)?;
+        let differences = s.stale_files()?;
         let status = output::Status {
             index: &at.index,
             corpus: &at.corpus,
@@ -541,13 +546,11 @@ async fn doc_page(
         .ok()
         .and_then(|Query(pairs)| pairs.into_iter().find(|(n, _)| n == "q"))
         .map(|(_, v)| v);
-    app.with_index(move |app, s| {
-        Ok(
-            match page::document(s, &app.settings.corpus, &doc, q.as_deref())? {
-                Some(html) => html_response(StatusCode::OK, html),
-                None => html_response(StatusCode::NOT_FOUND, page::not_found(&doc)),
-            },
-        )
+    app.with_index(move |_, s| {
+        Ok(match page::document(s, &doc, q.as_deref())? {
+            Some(html) => html_response(StatusCode::OK, html),
+            None => html_response(StatusCode::NOT_FOUND, page::not_found(&doc)),
+        })
     })
     .await
     .unwrap_or_else(IntoResponse::into_response)
@@ -611,7 +614,7 @@ mod tests {
             timeout: Duration::from_millis(300),
             allowed_origins: Vec::new(),
         };
-        App::new(searchable, settings)
+        App::new(searchable, settings, Arc::new(|_| {}))
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -18,7 +18,6 @@
 //! sheet from the same server and runs no script.
 
 use std::ops::Range;
-use std::path::Path;
 use std::sync::LazyLock;
 
 use maud::{DOCTYPE, Markup, html};
@@ -31,13 +30,8 @@ use crate::search::{self, snippet};
 
 /// The page of document `doc` with the words of `query` marked (none when `query` is
 /// `None` or malformed); `None` when the index has no such document.
-pub fn document(
-    s: &Searchable,
-    corpus: &Path,
-    doc: &str,
-    query: Option<&str>,
-) -> Result<Option<String>> {
-    let records = s.records(RecordKey::Doc(doc), corpus)?;
+pub fn document(s: &Searchable, doc: &str, query: Option<&str>) -> Result<Option<String>> {
+    let records = s.records(RecordKey::Doc(doc))?;
     let Some((first, _)) = records.first() else {
         return Ok(None);
     };
