@@ -23,7 +23,8 @@ and measures, interleaving the systems run by run and reporting medians, p99 and
 - watch: with `index --watch` running, the time from writing a new page to a search finding it;
 - compare: this checkout against an earlier commit (built in a git worktree under
   target/baseline), side by side in one run, interleaved: CLI searches (bundled page, one and
-  three words, 900 unknown words at scale), in-process latency, full build, rebuilds; medians
+  three words, 900 unknown words at scale; the sqlite3 CLI on FTS5 in the one-word rounds),
+  in-process latency, full build, rebuilds; medians
   and the ratio new / baseline. Writes target/bench/compare.md.
 - serve: HTTP load on `medsearch serve` over loopback with wrk (apt): the MED and Cranfield
   queries in turn at 1, 16 and 64 connections, then 16 while `index --full` rebuilds the index
@@ -714,6 +715,9 @@ def compare(args):
 
     # Pasted gibberish: 900 made-up words of 6 to 10 letters (every first letter), none in the
     # corpus, so each one is looked up for a typo correction.
+    ensure_peers()
+    fts5 = work / "fts5.db"
+    fts5_db(fts5, jsonl_rows(corpus(args.pages, "jsonl") / "corpus.jsonl"))
     rng = random.Random(11)
     gibberish = " ".join("".join(rng.choice("bcdfghjklmnpqrstvwxz") + rng.choice("aeiouy")
                                  for _ in range(rng.randint(3, 5))) for _ in range(900))
@@ -725,7 +729,15 @@ def compare(args):
     ]:
         cmds = {name: [binary, "search", *loc(name, small)] + (["--plain"] if plain else []) +
                 ["--", query] for name, (_, _, binary) in systems.items()}
-        row(label, interleaved(cmds, args.runs))
+        if query == "catheter":
+            # The sqlite3 CLI on an FTS5 table of the same text, in the same rounds.
+            cmds["fts5"] = sqlite_cli(fts5, [query])
+        times = interleaved(cmds, args.runs)
+        row(label, times)
+        if "fts5" in times:
+            f, n = statistics.median(times["fts5"]), statistics.median(times["new"])
+            rows.append(f"| sqlite3 CLI (FTS5), same rounds as above | | {f * 1000:.2f} ms | "
+                        f"new / sqlite3: {n / f:.2f} |")
 
     # In-process latency: each checkout as the CLI runs it (feedback where it applies) and with
     # feedback off, so that feedback's own cost shows apart (a baseline without feedback has

@@ -2,12 +2,14 @@
 //! `chromium-driver`) driven over WebDriver by fantoccini, against the real `medsearch serve`,
 //! the way a reader uses it: type, read the results, press Enter, land on the section.
 //!
-//! Without chromedriver these tests say so on stderr and pass, so that `cargo test` works on a
-//! machine without a browser; with `MEDSEARCH_BROWSER_TESTS=require` (set by `.ci/run`, which
+//! Without chromedriver these tests say so on stderr (past the harness's capture: `SKIPPED a
+//! browser test (name)` shows in `cargo test`'s output) and pass, so that `cargo test` works on
+//! a machine without a browser; with `MEDSEARCH_BROWSER_TESTS=require` (set by `.ci/run`, which
 //! installs the packages) a missing browser fails them instead: CI never skips them silently.
 //! Screenshots go to `target/tmp/screenshots/`. One browser runs at a time (a lock), since
 //! two on a two-core machine slow each other past the waits.
 
+use std::io::Write;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -49,7 +51,13 @@ fn chromedriver() -> Option<PathBuf> {
             std::env::var("MEDSEARCH_BROWSER_TESTS").as_deref() != Ok("require"),
             "{why}"
         );
-        eprintln!("skipping a browser test: {why}");
+        // Straight to the process's stderr: the test harness captures `eprintln!`, and a
+        // skipped test must be seen in the output of `cargo test`.
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED a browser test ({}): {why}",
+            std::thread::current().name().unwrap_or("?")
+        );
     }
     found
 }

@@ -35,6 +35,76 @@ pub fn generations(env: &Env) -> usize {
         .count()
 }
 
+/// Sends `signal` (`STOP`, `CONT`, `INT`, `KILL`) to process `pid`.
+pub fn signal(pid: u32, signal: &str) {
+    let sent = std::process::Command::new("kill")
+        .args([&format!("-{signal}"), &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success(), "kill -{signal} {pid}");
+}
+
+/// Stops process `pid` (SIGSTOP) and waits until it is stopped, so that what it has written
+/// can be looked at while it cannot write more.
+pub fn freeze(pid: u32) {
+    signal(pid, "STOP");
+    let stat = format!("/proc/{pid}/stat");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    // The state is the field after the command name (in parentheses): `T` when stopped.
+    while !std::fs::read_to_string(&stat)
+        .unwrap()
+        .rsplit_once(") ")
+        .is_some_and(|(_, rest)| rest.starts_with('T'))
+    {
+        assert!(Instant::now() < deadline, "process {pid} did not stop");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// Where a run of `medsearch index` (process `pid`) stands, as its index folder shows it:
+/// `live` is the generation that was live when it started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// It has no generation folder yet.
+    NotStarted,
+    /// Its generation folder exists without the manifest written last before publishing
+    /// (`medsearch.json`): it is still writing, and has not passed its last check for Ctrl-C.
+    Writing,
+    /// Its generation is complete but not yet live.
+    Written,
+    /// Its generation is live.
+    Published,
+}
+
+pub fn stage(env: &Env, pid: u32, live: &str) -> Stage {
+    if live_generation(env) != live {
+        return Stage::Published;
+    }
+    let ours = std::fs::read_dir(env.path("index"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .ends_with(&format!("-{pid}"))
+        });
+    match ours {
+        None => Stage::NotStarted,
+        Some(dir) if dir.join("medsearch.json").exists() => Stage::Written,
+        Some(_) => Stage::Writing,
+    }
+}
+
+/// Waits until `done` holds (polling every millisecond), for at most 30 s.
+pub fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !done() {
+        assert!(Instant::now() < deadline, "never: {what}");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
 #[test]
 fn add_change_delete_rename_and_no_change() {
     let env = Env::material();
@@ -89,9 +159,12 @@ fn a_touched_file_is_hashed_not_reindexed() {
     let env = Env::material();
     env.run(&["index"]);
     let path = env.path("corpus").join(MATERIAL);
-    let content = std::fs::read(&path).unwrap();
-    std::thread::sleep(Duration::from_millis(20));
-    std::fs::write(&path, &content).unwrap();
+    // The same bytes, another modification time.
+    let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
+    let file = std::fs::File::options().write(true).open(&path).unwrap();
+    file.set_modified(modified + Duration::from_secs(1))
+        .unwrap();
+    drop(file);
     let status = env.run(&["status"]);
     assert_eq!(status.code, 1, "stale until re-indexed: {status:?}");
     let before = live_generation(&env);
@@ -327,7 +400,6 @@ fn a_search_opened_before_a_rebuild_keeps_its_whole_snapshot() {
     // Only now does the search read what it reads lazily, all from its own generation.
     let opts = SearchOptions {
         limit: 5,
-        corpus: corpus.clone(),
         ..SearchOptions::default()
     };
     let typo = search::search(&searchable, "radiofrequncy", &opts).unwrap();
@@ -344,7 +416,7 @@ fn a_search_opened_before_a_rebuild_keeps_its_whole_snapshot() {
     assert!(!tace.hits.is_empty());
     // The snapshot predates the new page: it is stale for it, and does not find it.
     assert_eq!(
-        searchable.stale_files(&corpus).unwrap(),
+        searchable.stale_files().unwrap(),
         [("zebrafish.txt".to_string(), Difference::Added)]
     );
     assert!(
@@ -362,7 +434,7 @@ fn a_search_opened_before_a_rebuild_keeps_its_whole_snapshot() {
             .doc,
         "zebrafish"
     );
-    assert!(fresh.stale_files(&corpus).unwrap().is_empty());
+    assert!(fresh.stale_files().unwrap().is_empty());
 }
 
 #[test]
@@ -372,10 +444,35 @@ fn a_killed_rebuild_leaves_a_searchable_index_and_the_next_run_repairs_it() {
     env.write_pages(N, "alpha");
     env.run(&["index"]);
     env.write_pages(N, "beta");
-    for delay_ms in [5, 30, 100, 250, 500, 800] {
+    let live = live_generation(&env);
+    // Each run is killed at a point it is seen to reach (frozen there first, so that where it
+    // stood is read before it can move on): at once, once its generation folder exists, once
+    // that folder holds segment files (the commit), once it holds ten files.
+    let files = |n: usize, pid: u32| {
+        let ours = std::fs::read_dir(env.path("index"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| {
+                p.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .ends_with(&format!("-{pid}"))
+            });
+        ours.and_then(|dir| std::fs::read_dir(dir).ok())
+            .is_some_and(|entries| entries.count() >= n)
+    };
+    let mut stages = Vec::new();
+    for point in [None, Some(0), Some(1), Some(10)] {
         let mut child = env.spawn(&["index", "--full"]);
-        std::thread::sleep(Duration::from_millis(delay_ms));
-        child.kill().unwrap();
+        let pid = child.id();
+        if let Some(n) = point {
+            wait_until("the run reaches the point", || {
+                files(n, pid) || child.try_wait().unwrap().is_some()
+            });
+        }
+        freeze(pid);
+        stages.push(stage(&env, pid, &live));
+        signal(pid, "KILL");
         child.wait().unwrap();
         let run = env.run(&[
             "search",
@@ -385,9 +482,12 @@ fn a_killed_rebuild_leaves_a_searchable_index_and_the_next_run_repairs_it() {
             "1",
             "alpha OR beta",
         ]);
-        assert_eq!(run.code, 0, "after a kill at {delay_ms} ms: {run:?}");
-        assert_eq!(run.json().total_hits, 2 * N);
+        assert_eq!(run.code, 0, "after a kill at {point:?} files: {run:?}");
+        assert_eq!(run.json().total_hits, 2 * N, "after a kill at {stages:?}");
+        assert_eq!(live_generation(&env), live, "a killed run published");
     }
+    let mid_write = stages.iter().filter(|s| **s == Stage::Writing).count();
+    assert!(mid_write >= 2, "no kill landed while writing: {stages:?}");
     let repaired = env.run(&["index"]);
     assert_eq!(repaired.code, 0, "{repaired:?}");
     assert_eq!(
@@ -402,22 +502,42 @@ fn a_killed_rebuild_leaves_a_searchable_index_and_the_next_run_repairs_it() {
 fn two_index_runs_at_once_take_turns() {
     let env = Env::empty();
     env.write_pages(800, "alpha");
-    let first = env.spawn(&["index", "--full"]);
-    std::thread::sleep(Duration::from_millis(30));
-    let second = env.spawn(&["index", "--full"]);
-    let (a, b) = (
-        first.wait_with_output().unwrap(),
-        second.wait_with_output().unwrap(),
-    );
-    assert!(a.status.success() && b.status.success(), "{a:?} {b:?}");
-    let stderr =
-        String::from_utf8_lossy(&a.stderr).to_string() + &String::from_utf8_lossy(&b.stderr);
-    assert!(
-        stderr.is_empty() || stderr.contains("waiting for another `medsearch index` to finish"),
-        "{stderr}"
-    );
-    let alpha = env.search("alpha", &["--count", "--limit", "1"]);
-    assert_eq!((alpha.total_hits, alpha.total_hits_exact), (1600, true));
+    env.run(&["index"]);
+    env.write_pages(800, "beta");
+    // Another writer (this test) holds the index's lock: both runs must wait for it, say so,
+    // and write nothing meanwhile; once it is free they run one after the other.
+    let lock = std::fs::File::create(env.path("index/.lock")).unwrap();
+    lock.lock().unwrap();
+    let live = live_generation(&env);
+    let mut runs = [
+        env.spawn(&["index", "--full"]),
+        env.spawn(&["index", "--full"]),
+    ];
+    let waiting = "medsearch: waiting for another `medsearch index` to finish";
+    let mut stderrs = Vec::new();
+    for run in &mut runs {
+        let mut lines = BufReader::new(run.stderr.take().unwrap()).lines();
+        let first = lines
+            .next()
+            .expect("a line: the run waits for the lock")
+            .unwrap();
+        assert!(first.starts_with(waiting), "{first}");
+        stderrs.push(lines);
+    }
+    for run in &runs {
+        assert_eq!(stage(&env, run.id(), &live), Stage::NotStarted);
+    }
+    assert_eq!(generations(&env), 1);
+    drop(lock);
+    for (run, rest) in runs.into_iter().zip(stderrs) {
+        let out = run.wait_with_output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+        let rest: Vec<String> = rest.map(Result::unwrap).collect();
+        assert!(rest.iter().all(|l| l.starts_with(waiting)), "{rest:?}");
+    }
+    let beta = env.search("beta", &["--count", "--limit", "1"]);
+    assert_eq!((beta.total_hits, beta.total_hits_exact), (1600, true));
+    assert_ne!(live_generation(&env), live);
     assert_eq!(generations(&env), 1);
 }
 

@@ -241,8 +241,12 @@ fn argument_errors_are_one_line_with_a_hint_and_every_command_knows_its_version(
          --frobnicate' (see `medsearch search --help`)",
     );
     env.run(&["search", "--limit", "0", "x"]).assert_error(
-        "invalid value '0' for '--limit <LIMIT>': 0 is not in 1..=10000 (see `medsearch search \
-         --help`)",
+        "invalid value '0' for '--limit <LIMIT>': not a whole number from 1 to 10000 (see \
+         `medsearch search --help`)",
+    );
+    env.run(&["search", "--kind", "chapter", "x"]).assert_error(
+        "invalid value 'chapter' for '--kind <KIND>': not one of section, reference, reviewer, \
+         all (see `medsearch search --help`)",
     );
     env.run(&["serach", "x"]).assert_error(
         "unrecognized subcommand 'serach'; some similar subcommands exist: 'serve', 'search' (see \
@@ -434,20 +438,18 @@ fn ctrl_c_during_an_index_run_leaves_the_index_as_it_was() {
     let before = crate::rebuild::live_generation(&env);
     env.write_pages(N, "beta");
     let child = env.spawn(&["index", "--full"]);
-    // Once the run has its new generation folder, it is writing: stop it there.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while crate::rebuild::generations(&env) < 2 {
-        assert!(std::time::Instant::now() < deadline, "no new generation");
-        std::thread::sleep(std::time::Duration::from_millis(2));
-    }
-    let pid = child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-INT", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    let pid = child.id();
+    // Once the run has its new generation folder it is writing: freeze it there, see that it
+    // has not written its manifest (after which it checks for Ctrl-C one last time before
+    // publishing), press Ctrl-C, and let it go on.
+    crate::rebuild::wait_until("a new generation folder", || {
+        crate::rebuild::generations(&env) >= 2
+    });
+    crate::rebuild::freeze(pid);
+    let stage = crate::rebuild::stage(&env, pid, &before);
+    assert_eq!(stage, crate::rebuild::Stage::Writing);
+    crate::rebuild::signal(pid, "INT");
+    crate::rebuild::signal(pid, "CONT");
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(130), "{out:?}");
     assert_eq!(
