@@ -2,7 +2,8 @@
 //!
 //! 1. **parse** ([`query`]): the text becomes a syntax tree, or an error naming a position;
 //! 2. **correct** ([`correct`]): words the index does not know are replaced by the closest
-//!    words of the corpus, and the tree parsed again;
+//!    words of the corpus (each looked up once per search, within a budget), and the
+//!    corrected text parsed again;
 //! 3. **compile** ([`compile`]): the tree becomes two tantivy queries that match the same
 //!    records: the first stage's (a sum of per-field BM25, which tantivy scans fast) and the
 //!    ranking's (BM25F words, phrase boosts, synonyms and abbreviations, filters, the kind
