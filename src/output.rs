@@ -41,7 +41,7 @@ const PATH: &str = "\x1b[35m";
 const RESET: &str = "\x1b[0m";
 
 /// Writes search results; their paths are shown joined to `corpus`, the corpus folder as
-/// given ([`located`]).
+/// given (`located`).
 pub fn results(
     out: &mut dyn Write,
     results: &Results,
@@ -187,7 +187,7 @@ fn explain(out: &mut dyn Write, e: &Explanation, depth: usize) -> io::Result<()>
 
 /// Writes one record whole (`medsearch show`): its heading lines, kind and breadcrumbs, then
 /// its text line by line; or, as JSON, the record's fields and its `body`. Its path is shown
-/// joined to `corpus` ([`located`]).
+/// joined to `corpus` (`located`).
 pub fn record(
     out: &mut dyn Write,
     record: &StoredRecord,
@@ -246,7 +246,7 @@ struct WithBody<'a> {
 }
 
 /// One line of `medsearch export`: the record's fields and its `body`, as JSON, its path
-/// joined to `corpus` ([`located`]).
+/// joined to `corpus` (`located`).
 pub fn export_line(
     out: &mut dyn Write,
     record: &StoredRecord,

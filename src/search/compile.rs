@@ -50,10 +50,10 @@ pub const PROXIMITY_SLOP: u32 = 4;
 pub const MAX_PREFIX_TERMS: usize = 1000;
 
 /// A compiled query, in its two stages (see [`super`]'s "Retrieve, then rank"), from one walk
-/// of the tree: every clause is made for both stages at once ([`Clause`]) and combined with the
+/// of the tree: every clause is made for both stages at once (`Clause`) and combined with the
 /// same operators, so the two match the same records by construction; what only the ranking
 /// scores (phrase boosts, feedback's lighter words) is a boost of [`Sum`], which scores
-/// matches and matches nothing ([`super::tests`] checks the agreement on random indexes).
+/// matches and matches nothing (`search/tests.rs` checks the agreement on random indexes).
 pub struct Compiled {
     /// The first stage: scored by a sum of per-field BM25 (for a union of optional clauses, a
     /// [`TermUnion`], collected by MaxScore); it only chooses candidates.

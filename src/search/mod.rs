@@ -123,7 +123,7 @@ fn count(
 
 /// The candidates' scores under `query`, best first (ties by address). Every candidate
 /// matches `query`: both stages match the same records ([`compile::Compiled`]; checked in debug
-/// builds and by the property test below); each segment's candidates are scored in order by
+/// builds and by the property test in `search/tests.rs`); each segment's candidates are scored in order by
 /// one scorer that seeks from one to the next.
 fn rank(
     searcher: &tantivy::Searcher,

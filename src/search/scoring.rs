@@ -735,7 +735,7 @@ impl Weight for LabeledWeight {
 /// the record an excluded phrase's scorer already stands on (a phrase scorer is positioned on
 /// its first match, or past the end, when it is made); tantivy 0.27's phrase scorer asserts
 /// against such a probe (quickwit-oss/tantivy#2811), so `liver -"a phrase no record holds"`
-/// failed in debug builds. Found by the stages' property test ([`super`]'s `tests`).
+/// failed in debug builds. Found by the stages' property test (`search/tests.rs`).
 #[derive(Debug)]
 pub struct ForwardOnly(Box<dyn Query>);
 
