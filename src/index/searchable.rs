@@ -7,9 +7,9 @@
 //! list for typo correction, the definitions, the file list for the staleness check) comes from
 //! that snapshot.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use tantivy::collector::DocSetCollector;
 use tantivy::query::TermQuery;
@@ -38,7 +38,12 @@ pub struct Searchable {
     pub expansions: Expansions,
     /// The corpus's words, read on first use ([`Searchable::words`]).
     words: OnceLock<Vec<String>>,
+    /// Document frequencies looked up so far ([`Searchable::doc_freq`]).
+    doc_freqs: Mutex<HashMap<Term, u64>>,
 }
+
+/// Most document frequencies a [`Searchable`] remembers; past it, it forgets them all.
+const DOC_FREQS_KEPT: usize = 100_000;
 
 impl Searchable {
     /// Opens the live generation of `index_dir` and the synonyms of `corpus`
@@ -99,6 +104,7 @@ impl Searchable {
             fields,
             expansions,
             words: OnceLock::new(),
+            doc_freqs: Mutex::new(HashMap::new()),
         })
     }
 
@@ -120,6 +126,29 @@ impl Searchable {
         self.generation.definitions()?;
         self.generation.words()?;
         Ok(())
+    }
+
+    /// How many records hold `term`, over all segments, remembered for the life of this value
+    /// (a snapshot: the number cannot change). A search asks for the same words' numbers
+    /// several times (typo correction, then each query it compiles), a pasted page of
+    /// unknown words hundreds of times each.
+    pub fn doc_freq(&self, term: &Term) -> Result<u64> {
+        let known = |map: &HashMap<Term, u64>| map.get(term).copied();
+        let cache = || {
+            self.doc_freqs
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+        };
+        if let Some(n) = known(&cache()) {
+            return Ok(n);
+        }
+        let n = self.searcher.doc_freq(term)?;
+        let mut map = cache();
+        if map.len() >= DOC_FREQS_KEPT {
+            map.clear();
+        }
+        map.insert(term.clone(), n);
+        Ok(n)
     }
 
     /// The searcher on the generation (the same one for the life of this value).

@@ -137,8 +137,10 @@ fn first_stage(clauses: Vec<(TOccur, Box<dyn Query>)>) -> Box<dyn Query> {
 
 /// One clause for a list of alternatives (any may match, scores summed).
 fn any_of(mut alternatives: Alternatives) -> Clause {
-    if alternatives.len() == 1 {
-        return alternatives.pop().expect("one");
+    match alternatives.len() {
+        0 => return Clause::same(Box::new(EmptyQuery)),
+        1 => return alternatives.pop().expect("one"),
+        _ => {}
     }
     let optional = alternatives.into_iter().map(|c| (TOccur::Should, c));
     combine(optional.collect(), Vec::new())
@@ -158,6 +160,7 @@ pub fn compile(
         explain,
         ranking: *ranking,
         fields: s.fields,
+        searchable: s,
         searcher: s.searcher(),
         records: s.searcher().num_docs(),
         highlight: BTreeSet::new(),
@@ -311,6 +314,7 @@ struct Compiler<'a> {
     explain: bool,
     ranking: Ranking,
     fields: Fields,
+    searchable: &'a Searchable,
     searcher: &'a Searcher,
     /// Records in the index (for idf).
     records: u64,
@@ -494,7 +498,13 @@ impl Compiler<'_> {
         if polarity == Polarity::Positive && matches!(field, None | Some(FieldName::Body)) {
             self.highlight.insert(terms.clone());
         }
-        let mut out = self.scored(field, &terms, 1.0, "");
+        // Words the index lacks match nothing as typed: no clause searches for them (a
+        // pasted page of unknown words costs a dictionary look-up per word, not a query
+        // clause per word in every stage), only their alternatives, if any.
+        let mut out = match self.idf(field, &terms)? {
+            Some(_) => self.scored(field, &terms, 1.0, ""),
+            None => Alternatives::new(),
+        };
         out.extend(self.expand(field, &terms, polarity)?);
         Ok(Some(out))
     }
@@ -582,7 +592,7 @@ impl Compiler<'_> {
         for term in terms {
             let mut df = 0;
             for f in self.text_fields(field) {
-                df = df.max(self.searcher.doc_freq(&Term::from_field_text(f, term))?);
+                df = df.max(self.searchable.doc_freq(&Term::from_field_text(f, term))?);
             }
             if df == 0 {
                 return Ok(None);
@@ -681,11 +691,15 @@ impl Compiler<'_> {
         polarity: Polarity,
     ) -> Result<Option<Alternatives>> {
         let mut out: Vec<(TOccur, Clause)> = Vec::new();
-        let (mut filtered, mut required) = (false, false);
+        // Whether the group has words at all, filters, required clauses, optional clauses
+        // (counted even when they match nothing and so add no clause: words the index lacks).
+        let (mut words, mut filtered, mut required, mut optional) = (false, false, false, false);
         for (occur, node) in clauses {
             let Some(alternatives) = self.node(node, polarity.under(*occur))? else {
                 continue;
             };
+            words = true;
+            optional |= *occur == Occur::Should && !node.is_filter();
             match occur {
                 Occur::MustNot => out.push((TOccur::MustNot, any_of(alternatives).excluded())),
                 _ if node.is_filter() => {
@@ -699,7 +713,7 @@ impl Compiler<'_> {
                 }
             }
         }
-        if out.is_empty() {
+        if !words {
             return Ok(None);
         }
         let mut boosts = Vec::new();
@@ -708,11 +722,16 @@ impl Compiler<'_> {
             out.extend(alternatives.into_iter().map(|c| (TOccur::Should, c)));
             boosts = phrases;
         }
-        if filtered && !required && out.iter().any(|(o, _)| *o == TOccur::Should) {
+        let any_optional = out.iter().any(|(o, _)| *o == TOccur::Should);
+        if filtered && !required && (optional || any_optional) {
             let (optional, mut rest): (Vec<_>, Vec<_>) =
                 out.into_iter().partition(|(o, _)| *o == TOccur::Should);
-            rest.push((TOccur::Must, combine(optional, Vec::new())));
+            let optional = optional.into_iter().map(|(_, c)| c).collect();
+            rest.push((TOccur::Must, any_of(optional)));
             out = rest;
+        } else if optional && !required && !any_optional {
+            // Its optional words match nothing and nothing else is required: nor does it.
+            return Ok(Some(Vec::new()));
         }
         if out.iter().all(|(o, _)| *o == TOccur::MustNot) {
             out.push((TOccur::Must, Clause::same(Box::new(AllQuery))));

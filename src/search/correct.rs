@@ -64,15 +64,18 @@ pub fn max_edits(letters: usize, limits: Limits) -> usize {
 /// the word's first letter (typos rarely hit it, and `bites` is not `cites`); and a word is
 /// not corrected into its own end or beginning plus letters before it (`cocitation` is not
 /// `citation`, `unhelpful` not `helpful`): prefixes change meaning, they are not typos.
-/// `vocabulary` must be sorted.
+/// `vocabulary` must be sorted. A candidate whose letters differ too much to be within `max`
+/// edits ([`Letters::differ`]) is passed over before its distance is computed.
 pub fn nearest<'a>(word: &str, vocabulary: &'a [String], max: usize) -> (Vec<&'a str>, usize) {
     let len = word.chars().count();
+    let letters = Letters::of(word);
     let mut best = (Vec::new(), max + 1);
     for candidate in same_first_letter(word, vocabulary) {
         if candidate.len().abs_diff(len) > max
             || candidate == word
             || word.ends_with(candidate.as_str())
             || candidate.ends_with(word)
+            || letters.differ(candidate) > max
         {
             continue;
         }
@@ -87,6 +90,51 @@ pub fn nearest<'a>(word: &str, vocabulary: &'a [String], max: usize) -> (Vec<&'a
         }
     }
     best
+}
+
+/// How many times each letter `a`-`z` occurs in a word (any other character counts in one
+/// more bin), for a lower bound on the edit distance that costs a pass over the candidate
+/// (`strsim`'s distance allocates and fills a table): most words of a first letter's range are
+/// far from a typo, and are passed over on this bound alone. Written here because the bound is
+/// three lines and no crate offers it on its own.
+struct Letters([i16; 27]);
+
+impl Letters {
+    fn of(word: &str) -> Letters {
+        let mut counts = [0; 27];
+        for c in word.chars() {
+            counts[Letters::bin(c)] += 1;
+        }
+        Letters(counts)
+    }
+
+    fn bin(c: char) -> usize {
+        if c.is_ascii_lowercase() {
+            (c as u8 - b'a') as usize
+        } else {
+            26
+        }
+    }
+
+    /// A lower bound on the optimal string alignment distance between the word and `other`:
+    /// each edit adds at most one to the letters only one side has, counted on each side (a
+    /// substitution one on both, an insertion or deletion one on one side, a transposition
+    /// none), so the distance is at least the larger of the two counts.
+    fn differ(&self, other: &str) -> usize {
+        let mut counts = self.0;
+        for c in other.chars() {
+            counts[Letters::bin(c)] -= 1;
+        }
+        let (mut ours, mut theirs) = (0, 0);
+        for n in counts {
+            if n > 0 {
+                ours += n as usize;
+            } else {
+                theirs += n.unsigned_abs() as usize;
+            }
+        }
+        ours.max(theirs)
+    }
 }
 
 /// The words of a sorted vocabulary that start with the first letter of `word`: one range.
@@ -104,11 +152,12 @@ fn same_first_letter<'a>(word: &str, vocabulary: &'a [String]) -> &'a [String] {
 /// Most vocabulary words one query's lookups may visit, all its unknown words together
 /// ([`Typos::find`]). The words of a first-letter range are visited to find a correction, so
 /// a lookup costs the range's size; past the budget, the remaining unknown words are not
-/// looked up (and are named: [`Typos::not_tried`]). At this size a query of hundreds of
-/// unknown words costs a few times a one-word query whatever the corpus size, while any query
-/// with fewer than about ten unknown words is looked up whole on the 100,000-page benchmark
-/// (its largest range, `c`, holds about a tenth of its words).
-pub const BUDGET: usize = 150_000;
+/// looked up (and are named: [`Typos::not_tried`]). Chosen by measurement
+/// (`scripts/bench.py compare`, 60,000 pages): at this size 900 unknown words cost under four
+/// times a one-word search, where 150,000 cost 4.6 times; the scale corpus's 16,857 words put
+/// 1,751 under its largest first letter (`c`), so 28 lookups fit in the budget at the least,
+/// about 60 on average. A vocabulary ten times larger fits a tenth of that.
+pub const BUDGET: usize = 50_000;
 
 /// The unknown words of one query and what was found for each: looked up once, at the
 /// suggestion's reach ([`Limits::Suggest`]), and read at either reach.
@@ -240,7 +289,7 @@ fn records(s: &Searchable, terms: &[String]) -> Result<u64> {
     };
     let mut total = 0;
     for field in [s.fields.heading, s.fields.body] {
-        total += s.searcher().doc_freq(&Term::from_field_text(field, term))?;
+        total += s.doc_freq(&Term::from_field_text(field, term))?;
     }
     Ok(total)
 }
@@ -248,6 +297,14 @@ fn records(s: &Searchable, terms: &[String]) -> Result<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn the_letters_bound_never_exceeds_the_distance(a in "[a-e]{0,9}", b in "[a-eé]{0,9}") {
+            prop_assert!(Letters::of(&a).differ(&b) <= strsim::osa_distance(&a, &b));
+        }
+    }
 
     #[test]
     fn edit_limits_grow_with_word_length() {

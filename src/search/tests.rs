@@ -418,3 +418,39 @@ fn an_excluded_phrase_that_nothing_holds_excludes_nothing() {
     assert_eq!(total("liver -\"liver liver liver liver\""), liver);
     assert_eq!(total("+liver +(NOT \"liver liver liver liver\")"), liver);
 }
+
+/// Words the index lacks add no clause, and the query means what it says: an optional unknown
+/// word matches nothing, so a group of them matches nothing, with a filter or an exclusion too.
+#[test]
+fn unknown_words_match_nothing_and_change_nothing_else() {
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let corpus = corpus().new_tree(&mut runner).unwrap().current();
+    let dir = tempfile::tempdir().unwrap();
+    let s = indexed(dir.path(), &corpus);
+    let opts = SearchOptions {
+        limit: 10_000,
+        count: true,
+        ..SearchOptions::default()
+    };
+    let total = |text: &str| search(&s, text, &opts).unwrap().total_hits;
+    let liver = total("liver");
+    assert!(liver > 0 && liver < total("kind:section"));
+    for nothing in [
+        "qqqq",
+        "qqqq wwww",
+        "\"liver qqqq\"",
+        "kind:section qqqq",
+        "(qqqq -liver)",
+        "+liver +qqqq",
+        "heading:qqqq",
+    ] {
+        assert_eq!(total(nothing), 0, "{nothing}");
+    }
+    for same in ["liver qqqq", "liver -qqqq", "+liver qqqq", "liver OR qqqq"] {
+        assert_eq!(total(same), liver, "{same}");
+    }
+    assert_eq!(
+        total("kind:section (liver qqqq)"),
+        total("kind:section liver")
+    );
+}
