@@ -76,11 +76,9 @@ pub enum Stage {
     Published,
 }
 
-pub fn stage(env: &Env, pid: u32, live: &str) -> Stage {
-    if live_generation(env) != live {
-        return Stage::Published;
-    }
-    let ours = std::fs::read_dir(env.path("index"))
+/// The generation folder that the `medsearch index` run `pid` writes, if it has one yet.
+fn generation_of(env: &Env, pid: u32) -> Option<std::path::PathBuf> {
+    std::fs::read_dir(env.path("index"))
         .unwrap()
         .map(|e| e.unwrap().path())
         .find(|p| {
@@ -88,8 +86,14 @@ pub fn stage(env: &Env, pid: u32, live: &str) -> Stage {
                 .unwrap()
                 .to_string_lossy()
                 .ends_with(&format!("-{pid}"))
-        });
-    match ours {
+        })
+}
+
+pub fn stage(env: &Env, pid: u32, live: &str) -> Stage {
+    if live_generation(env) != live {
+        return Stage::Published;
+    }
+    match generation_of(env, pid) {
         None => Stage::NotStarted,
         Some(dir) if dir.join("medsearch.json").exists() => Stage::Written,
         Some(_) => Stage::Writing,
@@ -449,16 +453,8 @@ fn a_killed_rebuild_leaves_a_searchable_index_and_the_next_run_repairs_it() {
     // stood is read before it can move on): at once, once its generation folder exists, once
     // that folder holds segment files (the commit), once it holds ten files.
     let files = |n: usize, pid: u32| {
-        let ours = std::fs::read_dir(env.path("index"))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .find(|p| {
-                p.file_name()
-                    .unwrap()
-                    .to_string_lossy()
-                    .ends_with(&format!("-{pid}"))
-            });
-        ours.and_then(|dir| std::fs::read_dir(dir).ok())
+        generation_of(&env, pid)
+            .and_then(|dir| std::fs::read_dir(dir).ok())
             .is_some_and(|entries| entries.count() >= n)
     };
     let mut stages = Vec::new();

@@ -353,6 +353,26 @@ proptest! {
     }
 }
 
+/// The first of the random corpora (the same every run), indexed in a folder that lives as
+/// long as the first value returned.
+fn first_random_index() -> (tempfile::TempDir, Searchable) {
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let corpus = corpus().new_tree(&mut runner).unwrap().current();
+    let dir = tempfile::tempdir().unwrap();
+    let s = indexed(dir.path(), &corpus);
+    (dir, s)
+}
+
+/// How many records `text` matches, counted exactly.
+fn counted(s: &Searchable, text: &str) -> usize {
+    let opts = SearchOptions {
+        limit: 10_000,
+        count: true,
+        ..SearchOptions::default()
+    };
+    search(s, text, &opts).unwrap().total_hits
+}
+
 /// The random indexes do have what the property is about: several segments, deleted records.
 #[test]
 fn the_random_indexes_have_segments_and_deletions() {
@@ -372,10 +392,7 @@ fn the_random_indexes_have_segments_and_deletions() {
 /// The check fails when either stage matches a record the other does not.
 #[test]
 fn a_stage_that_matches_more_or_less_is_caught() {
-    let mut runner = proptest::test_runner::TestRunner::deterministic();
-    let corpus = corpus().new_tree(&mut runner).unwrap().current();
-    let dir = tempfile::tempdir().unwrap();
-    let s = indexed(dir.path(), &corpus);
+    let (_dir, s) = first_random_index();
     let compiled = |text: &str| {
         let tree = query::parse(text).unwrap();
         compile::compile(&s, &tree, None, &Ranking::default(), false).unwrap()
@@ -403,16 +420,8 @@ fn a_stage_that_matches_more_or_less_is_caught() {
 /// only forward ([`super::scoring::ForwardOnly`]: this failed in debug builds).
 #[test]
 fn an_excluded_phrase_that_nothing_holds_excludes_nothing() {
-    let mut runner = proptest::test_runner::TestRunner::deterministic();
-    let corpus = corpus().new_tree(&mut runner).unwrap().current();
-    let dir = tempfile::tempdir().unwrap();
-    let s = indexed(dir.path(), &corpus);
-    let opts = SearchOptions {
-        limit: 10_000,
-        count: true,
-        ..SearchOptions::default()
-    };
-    let total = |text: &str| search(&s, text, &opts).unwrap().total_hits;
+    let (_dir, s) = first_random_index();
+    let total = |text: &str| counted(&s, text);
     let liver = total("liver");
     assert!(liver > 0);
     assert_eq!(total("liver -\"liver liver liver liver\""), liver);
@@ -423,16 +432,8 @@ fn an_excluded_phrase_that_nothing_holds_excludes_nothing() {
 /// word matches nothing, so a group of them matches nothing, with a filter or an exclusion too.
 #[test]
 fn unknown_words_match_nothing_and_change_nothing_else() {
-    let mut runner = proptest::test_runner::TestRunner::deterministic();
-    let corpus = corpus().new_tree(&mut runner).unwrap().current();
-    let dir = tempfile::tempdir().unwrap();
-    let s = indexed(dir.path(), &corpus);
-    let opts = SearchOptions {
-        limit: 10_000,
-        count: true,
-        ..SearchOptions::default()
-    };
-    let total = |text: &str| search(&s, text, &opts).unwrap().total_hits;
+    let (_dir, s) = first_random_index();
+    let total = |text: &str| counted(&s, text);
     let liver = total("liver");
     assert!(liver > 0 && liver < total("kind:section"));
     for nothing in [
