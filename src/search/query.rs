@@ -91,9 +91,10 @@ pub enum Polarity {
 
 impl Node {
     /// Calls `visit` with every word and phrase (the tree's leaves, filters included) in query
-    /// order, with its [`Polarity`]: the one reading of negation that the compiler, the
-    /// highlights, feedback and correction share.
-    pub fn leaves<'a>(&'a self, visit: &mut impl FnMut(&'a Node, Polarity)) {
+    /// order, with its [`Polarity`] ([`Polarity::under`]: the one rule of negation, which the
+    /// compiler follows group by group and feedback and correction read through
+    /// [`Node::positive_leaves`]).
+    fn leaves<'a>(&'a self, visit: &mut impl FnMut(&'a Node, Polarity)) {
         self.walk(Polarity::Positive, visit);
     }
 
@@ -111,11 +112,6 @@ impl Node {
     /// The positive leaves ([`Polarity::Positive`]), in query order.
     pub fn positive_leaves(&self) -> Vec<&Node> {
         self.leaves_of(Polarity::Positive)
-    }
-
-    /// The negated leaves ([`Polarity::Negated`]), in query order.
-    pub fn negated_leaves(&self) -> Vec<&Node> {
-        self.leaves_of(Polarity::Negated)
     }
 
     fn leaves_of(&self, wanted: Polarity) -> Vec<&Node> {
@@ -788,7 +784,10 @@ mod tests {
         };
         let tree = parse("a -b -(-c d) NOT (e OR -f) +(g -h) kind:reference").unwrap();
         assert_eq!(texts(tree.positive_leaves()), ["a", "g", "reference"]);
-        assert_eq!(texts(tree.negated_leaves()), ["b", "c", "d", "e", "f", "h"]);
+        assert_eq!(
+            texts(tree.leaves_of(Polarity::Negated)),
+            ["b", "c", "d", "e", "f", "h"]
+        );
     }
 
     #[test]
