@@ -6,10 +6,14 @@ use std::path::Path;
 
 /// Crates that decide what text becomes which records and terms.
 const ANALYSIS_CRATES: &[&str] = &[
+    "chardetng",
     "deunicode",
+    "encoding_rs",
     "frostem",
+    "html5ever",
     "pulldown-cmark",
     "regex",
+    "scraper",
     "tantivy",
     "unicode-segmentation",
 ];

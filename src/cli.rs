@@ -71,8 +71,25 @@ struct IndexArgs {
     #[arg(long, value_name = "MIB", env = "MEDSEARCH_WRITER_MEMORY", default_value_t = 256,
           value_parser = clap::value_parser!(u32).range(16..=65_536))]
     writer_memory: u32,
+    /// The live site's address of the corpus folder (`https://…`), kept by the index: hits in
+    /// HTML pages link to it (`page.html#anchor`; a page's `<link rel=canonical>` wins).
+    #[arg(long, value_name = "URL", value_parser = base_url)]
+    base_url: Option<String>,
     #[command(flatten)]
     location: Location,
+}
+
+/// A `--base-url`: an `http:` or `https:` address, kept with one `/` at its end.
+fn base_url(value: &str) -> std::result::Result<String, String> {
+    let url = value.trim();
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or("the base URL must start with https:// or http://")?;
+    if rest.is_empty() || rest.contains(char::is_whitespace) || rest.contains(['#', '?']) {
+        return Err("the base URL needs a host, and no spaces, '#' or '?'".into());
+    }
+    Ok(format!("{}/", url.trim_end_matches('/')))
 }
 
 #[derive(Debug, Args)]
@@ -87,7 +104,7 @@ struct ReportArgs {
 /// Where the corpus and the index are.
 #[derive(Debug, Clone, Args)]
 struct Location {
-    /// Folder of documents (.txt, .md, .jsonl), searched recursively.
+    /// Folder of documents (.txt, .md, .jsonl, .html), searched recursively.
     #[arg(long, env = "MEDSEARCH_CORPUS", default_value = crate::corpus::DEFAULT_FOLDER)]
     corpus: PathBuf,
     /// Folder holding the index.
@@ -488,14 +505,14 @@ fn execute(command: Command) -> Result<Outcome> {
                 Mode::Incremental
             };
             let memory = args.writer_memory as usize * 1024 * 1024;
-            let report = update(at, mode, memory, true)?;
+            let report = update(at, mode, args.base_url.as_deref(), memory, true)?;
             writeln!(out, "{}", output::update_line(&report)).map_err(stdout_error)?;
             if args.watch {
                 drop(out);
                 watch::watch(
                     &at.corpus,
                     &at.index,
-                    &mut || update(at, Mode::Incremental, memory, false),
+                    &mut || update(at, Mode::Incremental, None, memory, false),
                     &mut |event| match output::watch_event(&event, &at.corpus) {
                         Line::Out(line) => println!("{line}"),
                         Line::Err(line) => eprintln!("{line}"),
@@ -645,7 +662,7 @@ fn open_or_build(at: &Location) -> Result<Searchable> {
         output::clean(&why),
         output::clean(&at.corpus.display().to_string())
     );
-    let report = update(at, Mode::Incremental, index::WRITER_HEAP_BYTES, true)?;
+    let report = update(at, Mode::Incremental, None, index::WRITER_HEAP_BYTES, true)?;
     eprintln!("medsearch: {}", output::update_line(&report));
     let searchable = Searchable::open(&at.index, &at.corpus)?;
     warn_if_stale(&searchable, at);
@@ -659,19 +676,32 @@ fn stdout_error(e: std::io::Error) -> Error {
 /// Runs an index update with `memory` bytes for the writer, showing on stderr what it reports
 /// along the way (files skipped, a wait for another run, progress on a terminal). When
 /// `interruptible`, Ctrl-C stops it and leaves the index as it was.
-fn update(at: &Location, mode: Mode, memory: usize, interruptible: bool) -> Result<UpdateReport> {
+fn update(
+    at: &Location,
+    mode: Mode,
+    base_url: Option<&str>,
+    memory: usize,
+    interruptible: bool,
+) -> Result<UpdateReport> {
     if interruptible {
         interrupt::install()?;
     }
     let mut progress = output::UpdateProgress::new(at.at(), std::io::stderr().is_terminal());
-    index::update(&at.corpus, &at.index, mode, memory, &mut |event| {
-        progress.event(&event);
-        if interruptible && interrupt::requested() {
-            ControlFlow::Break(())
-        } else {
-            ControlFlow::Continue(())
-        }
-    })
+    index::update(
+        &at.corpus,
+        &at.index,
+        mode,
+        base_url,
+        memory,
+        &mut |event| {
+            progress.event(&event);
+            if interruptible && interrupt::requested() {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        },
+    )
 }
 
 /// Above this many corpus files, `search` and `eval` skip the staleness check (it costs a

@@ -11,6 +11,7 @@
 //! UTF-8, or holds no text is skipped with a reason; the others are indexed. In a JSONL file,
 //! bad lines are skipped one by one.
 
+use std::borrow::Cow;
 use std::path::Path;
 use std::time::UNIX_EPOCH;
 
@@ -18,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::expand::synonyms;
-use crate::parse::{self, Document, Format};
+use crate::parse::{self, Document, Format, html};
 
 /// Where the corpus is when no location is given (relative to the working folder).
 pub const DEFAULT_FOLDER: &str = "corpus";
@@ -188,6 +189,9 @@ pub struct Ingested {
     pub hash: u128,
     /// Its documents (one, or one per good line of a JSONL file), never none.
     pub documents: Vec<Document>,
+    /// What the reader should know about how it was read (an HTML page cut at its size limit,
+    /// an encoding guessed).
+    pub warnings: Vec<String>,
 }
 
 /// The content hash by which medsearch tells a changed file from a touched one (xxh3-128).
@@ -195,7 +199,8 @@ pub fn hash(bytes: &[u8]) -> u128 {
     xxhash_rust::xxh3::xxh3_128(bytes)
 }
 
-/// Reads one corpus file and makes its documents, each step once: read, hash, decode (UTF-8),
+/// Reads one corpus file and makes its documents, each step once: read, hash, decode (UTF-8;
+/// an HTML page by its declared encoding, [`html::decode`]),
 /// parse in its format (records and abbreviation definitions). `None` when the file yields
 /// nothing to index; the reason goes to `skipped`, as do single JSONL lines left out.
 pub fn ingest(root: &Path, path: &str, skipped: &mut Vec<Skipped>) -> Option<Ingested> {
@@ -213,24 +218,35 @@ pub fn ingest(root: &Path, path: &str, skipped: &mut Vec<Skipped>) -> Option<Ing
             return None;
         }
     };
-    let text = match std::str::from_utf8(&bytes) {
-        Ok(text) => text,
-        Err(e) => {
-            let at = e.valid_up_to();
-            let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
-            skip(None, format!("not valid UTF-8 (line {line}, byte {at})"));
-            return None;
-        }
-    };
     let Some(format) = Format::of(Path::new(path)) else {
         skip(None, "unsupported file type".into());
         return None;
     };
-    let mut problems = Vec::new();
-    let documents = parse::parse_file(path, format, text, &mut problems);
-    for (line, reason) in problems {
+    let mut warnings = Vec::new();
+    let text = match format {
+        Format::Html => match html::decode(&bytes, &mut warnings) {
+            Ok(text) => text,
+            Err(reason) => {
+                skip(None, reason);
+                return None;
+            }
+        },
+        _ => match std::str::from_utf8(&bytes) {
+            Ok(text) => Cow::Borrowed(text),
+            Err(e) => {
+                let at = e.valid_up_to();
+                let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+                skip(None, format!("not valid UTF-8 (line {line}, byte {at})"));
+                return None;
+            }
+        },
+    };
+    let mut notes = parse::Notes::default();
+    let documents = parse::parse_file(path, format, &text, &mut notes);
+    for (line, reason) in notes.lines_left_out {
         skip(Some(line), reason);
     }
+    warnings.extend(notes.warnings);
     if documents.is_empty() {
         skip(
             None,
@@ -244,6 +260,7 @@ pub fn ingest(root: &Path, path: &str, skipped: &mut Vec<Skipped>) -> Option<Ing
     Some(Ingested {
         hash: hash(&bytes),
         documents,
+        warnings,
     })
 }
 

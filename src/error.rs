@@ -23,7 +23,7 @@ pub enum Error {
     },
 
     /// The corpus folder exists but holds no document medsearch can index.
-    #[error("corpus folder '{}' holds no indexable documents (.txt, .md, .jsonl)", .0.display())]
+    #[error("corpus folder '{}' holds no indexable documents (.txt, .md, .jsonl, .html)", .0.display())]
     CorpusEmpty(PathBuf),
 
     /// No index has been built at this location yet.

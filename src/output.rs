@@ -170,7 +170,11 @@ fn heading_lines(
         clean(&record.anchor),
         record.line,
         paint(RESET)
-    )
+    )?;
+    match &record.url {
+        Some(url) => writeln!(out, "   {}{}{}", paint(PATH), clean(url), paint(RESET)),
+        None => Ok(()),
+    }
 }
 
 /// A score's explanation as an indented tree: `value  what`, its parts below it.
@@ -653,6 +657,13 @@ impl<'a> UpdateProgress<'a> {
                     clean(&skipped.reason)
                 ));
             }
+            Event::Warning(warning) => {
+                let file = clean(&self.at.corpus.join(&warning.path).display().to_string());
+                self.line(format!(
+                    "medsearch: warning: {file}: {}",
+                    clean(&warning.reason)
+                ));
+            }
             Event::Reading {
                 files,
                 of_files,
@@ -883,6 +894,8 @@ mod properties {
                 breadcrumbs: vec![t(6), t(7)],
                 reference: None,
                 reviewer: None,
+                url: None,
+                lang: None,
             },
             highlights: if snippet.is_empty() {
                 vec![]

@@ -17,7 +17,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let path = ["page.txt", "page.md", "pages.jsonl"][usize::from(which % 3)];
     let format = Format::of(path.as_ref()).expect("a format");
-    let docs = parse::parse_file(path, format, text, &mut Vec::new());
+    let docs = parse::parse_file(path, format, text, &mut parse::Notes::default());
     let lines = bytes.iter().filter(|&&b| b == b'\n' || b == b'\r').count() + 1;
     for doc in &docs {
         let mut anchors = HashSet::new();

@@ -25,7 +25,7 @@ fn searchable() -> &'static (tempfile::TempDir, Searchable) {
         std::fs::write(corpus.join("page.txt"), PAGE).unwrap();
         std::fs::write(corpus.join("synonyms.txt"), SYNONYMS).unwrap();
         let index_dir = dir.path().join("index");
-        index::update(&corpus, &index_dir, Mode::Full, index::WRITER_HEAP_BYTES, &mut |_| {
+        index::update(&corpus, &index_dir, Mode::Full, None, index::WRITER_HEAP_BYTES, &mut |_| {
             std::ops::ControlFlow::Continue(())
         })
         .unwrap();

@@ -91,6 +91,13 @@ pub fn is_ours_or_empty(dir: &Path) -> bool {
     })
 }
 
+/// The summary of generation `name`, read as it is (`None` when it cannot be read): what a
+/// writer carries over even when it rebuilds an index it cannot open.
+pub fn summary_of(index_dir: &Path, name: &str) -> Option<Summary> {
+    let bytes = fs::read(index_dir.join(name).join(manifest::SUMMARY)).ok()?;
+    manifest::decode_summary(&bytes).ok()
+}
+
 /// The name of the live generation, from `CURRENT` (`None` when there is no index).
 pub fn live_name(index_dir: &Path) -> Result<Option<String>> {
     let text = match fs::read_to_string(index_dir.join(CURRENT)) {

@@ -41,7 +41,7 @@ pub const ABBREVIATIONS: &str = "abbreviations.bin";
 pub const WORDS: &str = "words.txt";
 
 /// Bumped whenever the schema, parser or analyzer change what an index holds.
-pub const FORMAT_VERSION: u32 = 9;
+pub const FORMAT_VERSION: u32 = 10;
 
 /// The fingerprint of this build of medsearch's indexing: the format, medsearch's version, and
 /// the versions of the crates whose behaviour decides what an index holds (the stemmer, the
@@ -76,6 +76,10 @@ pub struct Summary {
     pub reviewers: usize,
     /// Files (or JSONL lines) skipped by the build that made this generation.
     pub skipped: Vec<Skipped>,
+    /// The live site's address of the corpus folder (`index --base-url`), kept from one run
+    /// to the next: a hit in an HTML page links to it ([`super::StoredRecord::url`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_url: Option<String>,
 }
 
 /// One corpus file as indexed (`files.bin`); a skipped file has no documents.

@@ -44,6 +44,14 @@ pub struct StoredRecord {
     /// Parsed reviewer fields (reviewers).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reviewer: Option<Reviewer>,
+    /// The record on the live site (HTML pages): the page's canonical address, else the
+    /// index's base URL joined with the page's path (`…/index.html` as its folder), plus
+    /// `#anchor` (none for the page's lead, which is its top).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// The page's language (`<html lang>`), when it says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
 }
 
 /// The fields of the schema.
@@ -68,6 +76,12 @@ pub struct Fields {
     pub heading: Field,
     /// The record's text (analyzed).
     pub body: Field,
+    /// The page's canonical address plus the record's fragment (stored only; HTML pages).
+    pub url: Field,
+    /// The record's address relative to the corpus folder's on the site (stored only; HTML).
+    pub href: Field,
+    /// The page's language (stored only).
+    pub lang: Field,
     /// Headings above the record (stored only, one value each).
     pub breadcrumbs: Field,
     /// Parsed reference or reviewer fields as JSON (stored only).
@@ -82,6 +96,21 @@ pub struct Fields {
     /// A reference's title or a reviewer's name, analyzed, as one raw term (its words joined
     /// by spaces; not stored): tells a query that is a whole title.
     pub title_key: Field,
+}
+
+/// A page's address relative to the site's folder, for HTML pages: its path, with `index.html`
+/// (`index.htm`) standing for its folder (`a/index.html` → `a/`); `None` for other formats.
+fn page_href(path: &str) -> Option<String> {
+    let lower = path.to_ascii_lowercase();
+    if !(lower.ends_with(".html") || lower.ends_with(".htm")) {
+        return None;
+    }
+    let (folder, name) = path.rsplit_once('/').map_or(("", path), |(f, n)| (f, n));
+    Some(match name.to_ascii_lowercase().as_str() {
+        "index.html" | "index.htm" if folder.is_empty() => String::new(),
+        "index.html" | "index.htm" => format!("{folder}/"),
+        _ => path.to_string(),
+    })
 }
 
 /// The name of the kind-code fast field.
@@ -106,6 +135,9 @@ impl Fields {
         b.add_text_field("heading", text.clone());
         b.add_text_field("body", text);
         b.add_text_field("breadcrumbs", STORED);
+        b.add_text_field("url", STORED);
+        b.add_text_field("href", STORED);
+        b.add_text_field("lang", STORED);
         b.add_text_field("citation", STORED);
         b.add_text_field(
             "cite",
@@ -138,6 +170,9 @@ impl Fields {
             heading: f("heading")?,
             body: f("body")?,
             breadcrumbs: f("breadcrumbs")?,
+            url: f("url")?,
+            href: f("href")?,
+            lang: f("lang")?,
             citation: f("citation")?,
             cite: f("cite")?,
             kind_code: f(KIND_CODE)?,
@@ -145,8 +180,9 @@ impl Fields {
         })
     }
 
-    /// A stored record read back, with its body.
-    pub fn record(&self, doc: &TantivyDocument) -> (StoredRecord, String) {
+    /// A stored record read back, with its body; `base_url` is the index's
+    /// ([`super::manifest::Summary::base_url`]).
+    pub fn record(&self, doc: &TantivyDocument, base_url: Option<&str>) -> (StoredRecord, String) {
         let text = |field: Field| {
             doc.get_first(field)
                 .and_then(|v| v.as_str())
@@ -184,15 +220,27 @@ impl Fields {
                 .collect(),
             reference,
             reviewer,
+            url: Some(text(self.url)).filter(|u| !u.is_empty()).or_else(|| {
+                let href = text(self.href);
+                Some(format!("{}{href}", base_url?)).filter(|_| !href.is_empty())
+            }),
+            lang: Some(text(self.lang)).filter(|l| !l.is_empty()),
         };
         (record, text(self.body))
     }
 
     /// The tantivy documents of a parsed document's records.
     pub fn document(&self, doc: &Document) -> Vec<TantivyDocument> {
+        let page = page_href(&doc.path);
         doc.records
             .iter()
-            .map(|r| {
+            .enumerate()
+            .map(|(i, r)| {
+                let fragment = if i == 0 {
+                    String::new()
+                } else {
+                    format!("#{}", r.anchor)
+                };
                 let mut d = doc!(
                     self.id => format!("{}#{}", doc.id, r.anchor),
                     self.doc => doc.id.clone(),
@@ -211,6 +259,15 @@ impl Fields {
                 }
                 for crumb in &r.breadcrumbs {
                     d.add_text(self.breadcrumbs, crumb);
+                }
+                if let Some(url) = &doc.url {
+                    d.add_text(self.url, format!("{url}{fragment}"));
+                }
+                if let Some(page) = &page {
+                    d.add_text(self.href, format!("{page}{fragment}"));
+                }
+                if let Some(lang) = &doc.lang {
+                    d.add_text(self.lang, lang);
                 }
                 if let Some(c) = &r.citation {
                     d.add_text(

@@ -151,6 +151,12 @@ impl Searchable {
         Ok(n)
     }
 
+    /// A stored record of this index read back, with its body (its `url` from the index's
+    /// base URL when the page names none).
+    pub fn record(&self, doc: &TantivyDocument) -> (StoredRecord, String) {
+        self.fields.record(doc, self.summary().base_url.as_deref())
+    }
+
     /// The searcher on the generation (the same one for the life of this value).
     pub fn searcher(&self) -> &Searcher {
         &self.searcher
@@ -225,7 +231,7 @@ impl Searchable {
         let mut records = Vec::with_capacity(addresses.len());
         for address in addresses {
             let doc: TantivyDocument = self.searcher.doc(address)?;
-            records.push(self.fields.record(&doc));
+            records.push(self.record(&doc));
         }
         records.sort_by(|(a, _), (b, _)| a.doc.cmp(&b.doc).then(a.line.cmp(&b.line)));
         Ok(records)
@@ -247,7 +253,7 @@ impl Searchable {
             for doc_id in segment.doc_ids_alive() {
                 let address = tantivy::DocAddress::new(ord as u32, doc_id);
                 let doc: TantivyDocument = self.searcher.doc(address)?;
-                let (record, body) = self.fields.record(&doc);
+                let (record, body) = self.record(&doc);
                 each(&record, &body)?;
             }
         }

@@ -103,6 +103,8 @@ pub enum Event<'a> {
     Publishing,
     /// A file (or a JSONL line) was skipped.
     Skipped(&'a Skipped),
+    /// A file was indexed, with something the user should know (the reason says what).
+    Warning(&'a Skipped),
 }
 
 /// What is true of the index when a run stops early.
@@ -230,10 +232,13 @@ impl<'a> Plan<'a> {
 /// Brings the index at `index_dir` up to date with `corpus_dir`; `on` hears what happens along
 /// the way, and may stop the run ([`Error::Interrupted`]).
 /// The writer's memory is `writer_memory` bytes at most (at least [`MIN_HEAP_PER_THREAD`]).
+/// `base_url`, when given, becomes the index's [`Summary::base_url`] (else the live one's is
+/// kept).
 pub fn update(
     corpus_dir: &Path,
     index_dir: &Path,
     mode: Mode,
+    base_url: Option<&str>,
     writer_memory: usize,
     on: &mut dyn FnMut(Event) -> ControlFlow<()>,
 ) -> Result<UpdateReport> {
@@ -252,6 +257,11 @@ pub fn update(
     // published, even when this run rebuilds in full.
     let live = generation::live_name(index_dir).ok().flatten();
     generation::remove_others(index_dir, live.as_deref());
+    let live_base_url = live
+        .as_deref()
+        .and_then(|name| generation::summary_of(index_dir, name))
+        .and_then(|s| s.base_url);
+    let base_url = base_url.map(str::to_string).or(live_base_url.clone());
     let (base, previous, full) = starting_point(index_dir, live, mode);
     let plan = Plan::new(&files, &previous);
 
@@ -294,6 +304,14 @@ pub fn update(
             }
             let (ingested, reasons) = read.next().expect("one result per file read");
             skipped.extend(reasons);
+            for reason in ingested.iter().flat_map(|i| &i.warnings) {
+                let warning = Skipped {
+                    path: file.path.clone(),
+                    line: None,
+                    reason: reason.clone(),
+                };
+                stop_if(on(Event::Warning(&warning)))?;
+            }
             let indexed = previous.filter(|p| p.documents > 0);
             match (ingested, indexed) {
                 (Some(now), Some(before)) if now.hash == before.hash => {
@@ -355,13 +373,19 @@ pub fn update(
         return Err(Error::CorpusEmpty(corpus_dir.to_path_buf()));
     }
 
-    let summary = totals(&entries, skipped);
+    let summary = Summary {
+        base_url: base_url.clone(),
+        ..totals(&entries, skipped)
+    };
     match (new, &base) {
         (Some(mut new), _) => {
             stop_if(on(Event::Writing))?;
             new.commit(base.as_ref(), &summary, &entries)?;
             stop_if(on(Event::Publishing))?;
             new.publish(index_dir)?;
+        }
+        (None, Some(base)) if base_url != live_base_url => {
+            manifest::write(&base.dir(), &summary, &entries)?
         }
         (None, Some(base)) if rewrite || entries.len() != previous.len() => {
             manifest::write_files(&base.dir(), &entries)?
@@ -449,6 +473,7 @@ fn totals(entries: &[Cow<FileEntry>], skipped: Vec<Skipped>) -> Summary {
         references: sum(|e| e.references),
         reviewers: sum(|e| e.reviewers),
         skipped,
+        base_url: None,
     }
 }
 

@@ -70,6 +70,8 @@ pub fn documents(rel_path: &str, text: &str, problems: &mut Vec<(usize, String)>
                 citation: None,
             }],
             id,
+            lang: None,
+            url: None,
         });
     }
     docs

@@ -253,6 +253,7 @@ impl Reader<'_> {
         };
         let block = match leaf {
             Leaf::Heading { level, line, text } => Some(Block::Heading {
+                anchor: None,
                 level,
                 text: text.replace('\n', " "),
                 line,
@@ -415,6 +416,7 @@ mod tests {
             level,
             text: text.into(),
             line,
+            anchor: None,
         }
     }
 

@@ -13,6 +13,7 @@
 //! [`parse_file`] is the entry point for a whole file of any [`Format`].
 
 pub mod abbrev;
+pub mod html;
 pub mod jsonl;
 pub mod markdown;
 pub mod reference;
@@ -112,6 +113,10 @@ pub struct Document {
     pub records: Vec<Record>,
     /// The abbreviations the document defines, in line order.
     pub definitions: Vec<Definition>,
+    /// The page's language (`<html lang>`), when it says.
+    pub lang: Option<String>,
+    /// The page's address on the live site (`<link rel="canonical">`), when it says.
+    pub url: Option<String>,
 }
 
 /// Input formats, chosen by file extension.
@@ -123,6 +128,8 @@ pub enum Format {
     Markdown,
     /// One document per line (BEIR `corpus.jsonl`); see [`jsonl`].
     Jsonl,
+    /// HTML pages; see [`html`].
+    Html,
 }
 
 impl Format {
@@ -132,6 +139,7 @@ impl Format {
             "txt" => Some(Format::Text),
             "md" | "markdown" => Some(Format::Markdown),
             "jsonl" => Some(Format::Jsonl),
+            "html" | "htm" => Some(Format::Html),
             _ => None,
         }
     }
@@ -144,6 +152,8 @@ pub struct Page {
     pub title: String,
     /// The line of the title.
     pub title_line: usize,
+    /// The title's own anchor on the page (an `<h1 id>`), if it has one.
+    pub title_anchor: Option<String>,
     /// `Key: value` lines right after the title.
     pub metadata: Vec<(String, String)>,
     /// Everything after the title and metadata.
@@ -169,11 +179,13 @@ impl Page {
 /// A piece of a page, with its 1-based starting line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Block {
-    /// A heading; the title has level 1, `.txt` headings level 2, Markdown its `#` count.
+    /// A heading; the title has level 1, `.txt` headings level 2, Markdown its `#` count. Its
+    /// `anchor` is the page's own (HTML ids); without one, the anchor is a slug of the text.
     Heading {
         level: u8,
         text: String,
         line: usize,
+        anchor: Option<String>,
     },
     /// Lines of running text, trimmed, joined with `\n`.
     Paragraph { text: String, line: usize },
@@ -185,28 +197,50 @@ pub enum Block {
     },
 }
 
+/// What parsing a file noted beside its documents.
+#[derive(Debug, Default)]
+pub struct Notes {
+    /// `(line, reason)` for each JSONL line left out.
+    pub lines_left_out: Vec<(usize, String)>,
+    /// What the reader should know about how a page was read (an HTML page too deeply
+    /// nested to read whole).
+    pub warnings: Vec<String>,
+}
+
 /// Parses a file's text into its documents: one for a page (none when it holds no text), one
 /// per good line of a JSONL file. `rel_path` is its path relative to the corpus root
-/// (`/`-separated). `problems` receives `(line, reason)` for each JSONL line left out.
-pub fn parse_file(
-    rel_path: &str,
-    format: Format,
-    text: &str,
-    problems: &mut Vec<(usize, String)>,
-) -> Vec<Document> {
+/// (`/`-separated).
+pub fn parse_file(rel_path: &str, format: Format, text: &str, notes: &mut Notes) -> Vec<Document> {
     match format {
-        Format::Jsonl => jsonl::documents(rel_path, text, problems),
-        _ => parse_document(rel_path, format, text).into_iter().collect(),
+        Format::Jsonl => jsonl::documents(rel_path, text, &mut notes.lines_left_out),
+        _ => parse_page(rel_path, format, text, &mut notes.warnings)
+            .into_iter()
+            .collect(),
     }
 }
 
-/// Parses a page (`.txt` or `.md`). `rel_path` is its path relative to the corpus root
+/// Parses a page (`.txt`, `.md`, `.html`). `rel_path` is its path relative to the corpus root
 /// (`/`-separated). Returns `None` when the text holds nothing to index (no non-blank line), or
 /// for [`Format::Jsonl`], which holds many documents: see [`parse_file`].
 pub fn parse_document(rel_path: &str, format: Format, text: &str) -> Option<Document> {
+    parse_page(rel_path, format, text, &mut Vec::new())
+}
+
+fn parse_page(
+    rel_path: &str,
+    format: Format,
+    text: &str,
+    warnings: &mut Vec<String>,
+) -> Option<Document> {
+    let (mut lang, mut url) = (None, None);
     let (page, slug_fn): (Page, fn(&str) -> String) = match format {
         Format::Text => (text::page(text)?, slug::slug),
         Format::Markdown => (markdown::page(text)?, slug::github_slug),
+        Format::Html => {
+            let read = html::page(text, warnings)?;
+            (lang, url) = (read.lang, read.canonical);
+            (read.page, slug::github_slug)
+        }
         Format::Jsonl => return None,
     };
     let id = match rel_path.rsplit_once('.') {
@@ -216,6 +250,8 @@ pub fn parse_document(rel_path: &str, format: Format, text: &str) -> Option<Docu
     let definitions = abbrev::in_lines(rel_path, page.lines());
     let mut doc = assemble(id, rel_path, page, slug_fn);
     doc.definitions = definitions;
+    doc.lang = lang;
+    doc.url = url;
     Some(doc)
 }
 
@@ -332,7 +368,7 @@ pub fn assemble(id: &str, path: &str, page: Page, slug_fn: fn(&str) -> String) -
     let mut slugger = slug::Slugger::default();
     let mut records = vec![Record {
         kind: RecordKind::Section,
-        anchor: slugger.unique(slug_fn(&page.title)),
+        anchor: slugger.unique(page.title_anchor.unwrap_or_else(|| slug_fn(&page.title))),
         heading: page.title.clone(),
         breadcrumbs: Vec::new(),
         body: String::new(),
@@ -349,7 +385,12 @@ pub fn assemble(id: &str, path: &str, page: Page, slug_fn: fn(&str) -> String) -
     let (mut refs, mut reviewers) = (0, 0);
     for block in page.blocks {
         match block {
-            Block::Heading { level, text, line } => {
+            Block::Heading {
+                level,
+                text,
+                line,
+                anchor,
+            } => {
                 records[open.record].body = std::mem::take(&mut open.body);
                 stack.retain(|(l, _)| *l < level);
                 let breadcrumbs = stack.iter().map(|(_, h)| h.clone()).collect();
@@ -362,7 +403,7 @@ pub fn assemble(id: &str, path: &str, page: Page, slug_fn: fn(&str) -> String) -
                 };
                 records.push(Record {
                     kind: RecordKind::Section,
-                    anchor: slugger.unique(slug_fn(&text)),
+                    anchor: slugger.unique(anchor.unwrap_or_else(|| slug_fn(&text))),
                     heading: text,
                     breadcrumbs,
                     body: String::new(),
@@ -407,6 +448,8 @@ pub fn assemble(id: &str, path: &str, page: Page, slug_fn: fn(&str) -> String) -
         metadata: page.metadata,
         records,
         definitions: Vec::new(),
+        lang: None,
+        url: None,
     }
 }
 

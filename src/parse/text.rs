@@ -60,6 +60,7 @@ pub fn page(text: &str) -> Option<Page> {
                 level: 2,
                 text: text.trim().to_string(),
                 line,
+                anchor: None,
             });
         } else {
             blocks_of(group, &mut page.blocks);
@@ -118,7 +119,8 @@ mod tests {
                 Block::Heading {
                     level: 2,
                     text: "A heading".into(),
-                    line: 10
+                    line: 10,
+                    anchor: None,
                 },
                 Block::Paragraph {
                     text: "Body line one\nline two.".into(),

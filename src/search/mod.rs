@@ -378,7 +378,7 @@ fn run(
         .filter(|(score, _)| cut.is_none_or(|c| *score >= c))
     {
         let doc: TantivyDocument = searcher.doc(address)?;
-        let (record, body) = s.fields.record(&doc);
+        let (record, body) = s.record(&doc);
         let hit = Hit {
             rank: 0,
             score: f64::from(score),

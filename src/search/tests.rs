@@ -220,9 +220,14 @@ fn indexed(dir: &Path, corpus: &Corpus) -> Searchable {
     let write = |name: String, page: &Page| fs::write(folder.join(name), page.text()).unwrap();
     let update = || {
         let heap = index::update::MIN_HEAP_PER_THREAD;
-        index::update(&folder, &index_dir, Mode::Incremental, heap, &mut |_| {
-            ControlFlow::Continue(())
-        })
+        index::update(
+            &folder,
+            &index_dir,
+            Mode::Incremental,
+            None,
+            heap,
+            &mut |_| ControlFlow::Continue(()),
+        )
         .unwrap();
     };
     for (i, page) in corpus.first.iter().enumerate() {

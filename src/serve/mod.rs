@@ -600,6 +600,7 @@ mod tests {
             &corpus,
             &index,
             crate::index::Mode::Full,
+            None,
             bytes,
             &mut |_| std::ops::ControlFlow::Continue(()),
         )
