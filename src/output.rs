@@ -16,7 +16,8 @@ use serde::Serialize;
 use crate::corpus::Skipped;
 use crate::error::Error;
 use crate::eval::Report;
-use crate::index::{Difference, Event, FullRebuild, Searchable, StoredRecord, UpdateReport};
+use crate::index::chrome::ChromeReport;
+use crate::index::{self, Difference, Event, FullRebuild, Searchable, StoredRecord, UpdateReport};
 use crate::parse::{Definition, RecordKind};
 use crate::search::{Explanation, Hit, Results};
 use crate::serve;
@@ -388,6 +389,10 @@ struct StatusJson<'a> {
     reviewers: usize,
     size_bytes: u64,
     skipped: &'a [Skipped],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    base_url: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    chrome: Option<&'a ChromeReport>,
     stale: bool,
     differences: Vec<Change<'a>>,
 }
@@ -415,6 +420,8 @@ pub fn status(out: &mut dyn Write, status: &Status, style: Style) -> io::Result<
         reviewers: s.reviewers,
         size_bytes: status.size_bytes,
         skipped: &s.skipped,
+        base_url: s.base_url.as_deref(),
+        chrome: s.chrome.as_ref(),
         stale: !status.differences.is_empty(),
         differences: status
             .differences
@@ -453,6 +460,23 @@ pub fn status(out: &mut dyn Write, status: &Status, style: Style) -> io::Result<
         plural(json.references, "reference"),
         plural(json.reviewers, "reviewer")
     )?;
+    if let Some(chrome) = json.chrome {
+        writeln!(
+            out,
+            "chrome     {} repeated on {} or more files, indexed once: {} set aside; the first \
+             at {}",
+            plural(chrome.blocks, "block"),
+            index::chrome::MIN_FILES,
+            match chrome.copies {
+                1 => "1 copy".to_string(),
+                n => format!("{n} copies"),
+            },
+            clean(&status.corpus.join(&chrome.first).display().to_string())
+        )?;
+    }
+    if let Some(url) = json.base_url {
+        writeln!(out, "site       {}", clean(url))?;
+    }
     writeln!(out, "on disk    {}", bytes(json.size_bytes))?;
     let corpus = clean(&json.corpus.display().to_string());
     if json.differences.is_empty() {
@@ -513,8 +537,15 @@ pub fn update_line(report: &UpdateReport) -> String {
             plural(n, "file")
         ),
     };
+    let refreshed = match report.counts.refreshed {
+        0 => String::new(),
+        n => format!(
+            "; read {} again to set site chrome aside",
+            plural(n, "file")
+        ),
+    };
     format!(
-        "{full}added {}, changed {}, removed {}, unchanged {} files; {}, {}, {}, {} in the index; took {}{kept}",
+        "{full}added {}, changed {}, removed {}, unchanged {} files; {}, {}, {}, {} in the index; took {}{kept}{refreshed}",
         report.counts.added,
         report.counts.changed,
         report.counts.removed,

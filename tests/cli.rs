@@ -312,8 +312,9 @@ fn missing_or_empty_corpus_is_a_clear_error() {
         .assert_error("corpus folder 'nowhere' does not exist (set it with --corpus DIR)");
     env.run(&["index", "--corpus", "nowhere"])
         .assert_error("corpus folder 'nowhere' does not exist (set it with --corpus DIR)");
-    env.run(&["index"])
-        .assert_error("corpus folder 'corpus' holds no indexable documents (.txt, .md, .jsonl, .html)");
+    env.run(&["index"]).assert_error(
+        "corpus folder 'corpus' holds no indexable documents (.txt, .md, .jsonl, .html)",
+    );
     assert!(!env.path("index").join("CURRENT").exists());
 }
 

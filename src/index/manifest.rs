@@ -24,6 +24,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::chrome::ChromeReport;
 use crate::corpus::{CorpusFile, Skipped};
 use crate::error::{Error, Result};
 use crate::expand::TermPair;
@@ -80,6 +81,9 @@ pub struct Summary {
     /// to the next: a hit in an HTML page links to it ([`super::StoredRecord::url`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_url: Option<String>,
+    /// The site chrome set aside, if any ([`super::chrome`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chrome: Option<ChromeReport>,
 }
 
 /// One corpus file as indexed (`files.bin`); a skipped file has no documents.
@@ -97,6 +101,12 @@ pub struct FileEntry {
     pub references: usize,
     /// Its reviewer records.
     pub reviewers: usize,
+    /// The keys of its paragraphs and lists, with the line of each, sorted by key
+    /// ([`crate::parse::chrome`]).
+    pub blocks: Vec<(u64, u32)>,
+    /// The keys it set aside as site chrome when it was indexed, sorted
+    /// ([`super::chrome`]).
+    pub set_aside: Vec<u64>,
 }
 
 impl FileEntry {
@@ -109,6 +119,8 @@ impl FileEntry {
             sections: 0,
             references: 0,
             reviewers: 0,
+            blocks: Vec::new(),
+            set_aside: Vec::new(),
         }
     }
 }

@@ -6,9 +6,11 @@
 //! - [`manifest`]: medsearch's own files in a generation (summary, file list, definitions,
 //!   words) and the fingerprint of what indexing produces;
 //! - [`schema`]: the fields of a record;
+//! - [`chrome`]: which repeated paragraphs are site chrome, across the corpus;
 //! - [`update()`]: `medsearch index`, incremental or full, and the staleness [`Plan`];
 //! - [`Searchable`]: an opened index, ready to search.
 
+pub mod chrome;
 pub mod generation;
 pub mod manifest;
 pub mod schema;

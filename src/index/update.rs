@@ -32,13 +32,14 @@ use rustc_hash::FxHashSet as HashSet;
 use tantivy::{Index, IndexWriter, Term};
 
 use super::Fields;
+use super::chrome::Holders;
 use super::generation::{self, Generation, Lock};
 use super::manifest::{self, FileEntry, Summary};
 use crate::analysis::{self, Vocabulary};
 use crate::corpus::{self, CorpusFile, Ingested, Skipped};
 use crate::error::{Error, Result};
 use crate::expand;
-use crate::parse::{Definition, Document, RecordKind};
+use crate::parse::{self, Definition, Document, RecordKind};
 
 /// Default memory budget of the index writer, shared by its threads (the bound on its heap
 /// use; `index --writer-memory` sets another).
@@ -136,12 +137,15 @@ pub struct Counts {
     pub unchanged: usize,
     /// Unreadable or unparsable files whose previous records were kept.
     pub kept: usize,
+    /// Unchanged files read again because the site chrome they share with other files changed
+    /// ([`super::chrome`]).
+    pub refreshed: usize,
 }
 
 impl Counts {
     /// Whether the run changed what the index holds (or kept an old version of a file).
     pub fn changed_anything(&self) -> bool {
-        self.added + self.changed + self.removed + self.kept > 0
+        self.added + self.changed + self.removed + self.kept + self.refreshed > 0
     }
 }
 
@@ -282,6 +286,14 @@ pub fn update(
         .map(|(file, _)| file.size)
         .sum();
     let (mut files_read, mut bytes_read) = (0, 0);
+    // Site chrome is followed when files are read or gone (else nothing about it changes).
+    let tracking = to_read > 0 || !plan.gone.is_empty();
+    let mut holders = Holders::default();
+    for (at, (file, previous)) in plan.steps.iter().enumerate() {
+        if let (true, Some(previous)) = (tracking && Plan::unchanged(file, *previous), previous) {
+            holders.add(at, &previous.blocks);
+        }
+    }
     for batch in plan.steps.chunks(BATCH) {
         let reading: Vec<&CorpusFile> = batch
             .iter()
@@ -313,16 +325,18 @@ pub fn update(
                 stop_if(on(Event::Warning(&warning)))?;
             }
             let indexed = previous.filter(|p| p.documents > 0);
+            let at = entries.len();
             match (ingested, indexed) {
                 (Some(now), Some(before)) if now.hash == before.hash => {
                     counts.unchanged += 1;
                     rewrite = true;
+                    holders.add(at, &before.blocks);
                     entries.push(Cow::Owned(FileEntry {
                         file: file.clone(),
                         ..before.clone()
                     }));
                 }
-                (Some(now), indexed) => {
+                (Some(mut now), indexed) => {
                     let new =
                         NewGeneration::open(&mut new, index_dir, base.as_ref(), to_read, budget)?;
                     if indexed.is_some() {
@@ -331,13 +345,17 @@ pub fn update(
                     } else {
                         counts.added += 1;
                     }
-                    entries.push(Cow::Owned(entry(file, &now)));
+                    let blocks = blocks_of(&now);
+                    holders.add(at, &blocks);
+                    let set_aside = holders.set_aside(at, &blocks);
+                    entries.push(Cow::Owned(entry(file, &mut now, blocks, set_aside)));
                     new.add(now.documents)?;
                 }
                 // Unusable now: keep the previous version's records (and its entry, so the
                 // file still reads as changed and is tried again).
                 (None, Some(before)) => {
                     counts.kept += 1;
+                    holders.add(at, &before.blocks);
                     entries.push(Cow::Borrowed(before));
                 }
                 (None, None) => {
@@ -366,6 +384,24 @@ pub fn update(
         NewGeneration::open(&mut new, index_dir, base.as_ref(), to_read, budget)?
             .delete(&gone.file.path);
     }
+    if tracking {
+        // The chrome over all files now: a file indexed with another set is read again.
+        for (at, slot) in entries.iter_mut().enumerate() {
+            if slot.documents == 0 || holders.set_aside(at, &slot.blocks) == slot.set_aside {
+                continue;
+            }
+            let Some(mut now) = corpus::ingest(corpus_dir, &slot.file.path, &mut Vec::new()) else {
+                continue;
+            };
+            let new = NewGeneration::open(&mut new, index_dir, base.as_ref(), to_read, budget)?;
+            new.delete(&slot.file.path);
+            let blocks = blocks_of(&now);
+            let set_aside = holders.set_aside(at, &blocks);
+            *slot = Cow::Owned(entry(&slot.file, &mut now, blocks, set_aside));
+            new.add(now.documents)?;
+            counts.refreshed += 1;
+        }
+    }
     for skip in &skipped {
         stop_if(on(Event::Skipped(skip)))?;
     }
@@ -373,8 +409,14 @@ pub fn update(
         return Err(Error::CorpusEmpty(corpus_dir.to_path_buf()));
     }
 
+    let chrome = match (tracking, &base) {
+        (true, _) => holders.report(&entries),
+        (false, Some(base)) => base.summary.chrome.clone(),
+        (false, None) => None,
+    };
     let summary = Summary {
         base_url: base_url.clone(),
+        chrome,
         ..totals(&entries, skipped)
     };
     match (new, &base) {
@@ -439,8 +481,32 @@ fn starting_point(
     }
 }
 
-/// The file-list entry of an ingested file.
-fn entry(file: &CorpusFile, ingested: &Ingested) -> FileEntry {
+/// The keys of the paragraphs and lists of a file's documents, with their lines, sorted.
+fn blocks_of(ingested: &Ingested) -> Vec<(u64, u32)> {
+    let mut blocks: Vec<(u64, u32)> = ingested
+        .documents
+        .iter()
+        .flat_map(parse::chrome::keys)
+        .map(|(key, line)| (key, u32::try_from(line).unwrap_or(u32::MAX)))
+        .collect();
+    blocks.sort_unstable();
+    blocks.dedup_by_key(|(key, _)| *key);
+    blocks
+}
+
+/// The file-list entry of an ingested file, once the units it sets aside (`set_aside`, sorted)
+/// are taken out of its documents.
+fn entry(
+    file: &CorpusFile,
+    ingested: &mut Ingested,
+    blocks: Vec<(u64, u32)>,
+    set_aside: Vec<u64>,
+) -> FileEntry {
+    if !set_aside.is_empty() {
+        for doc in &mut ingested.documents {
+            parse::chrome::set_aside(doc, &|key| set_aside.binary_search(&key).is_ok());
+        }
+    }
     let count = |kind| {
         ingested
             .documents
@@ -456,6 +522,8 @@ fn entry(file: &CorpusFile, ingested: &Ingested) -> FileEntry {
         sections: count(RecordKind::Section),
         references: count(RecordKind::Reference),
         reviewers: count(RecordKind::Reviewer),
+        blocks,
+        set_aside,
     }
 }
 
@@ -474,6 +542,7 @@ fn totals(entries: &[Cow<FileEntry>], skipped: Vec<Skipped>) -> Summary {
         reviewers: sum(|e| e.reviewers),
         skipped,
         base_url: None,
+        chrome: None,
     }
 }
 

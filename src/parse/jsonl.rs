@@ -68,6 +68,7 @@ pub fn documents(rel_path: &str, text: &str, problems: &mut Vec<(usize, String)>
                 body: parsed.text,
                 line: no,
                 citation: None,
+                units: Vec::new(),
             }],
             id,
             lang: None,

@@ -13,6 +13,7 @@
 //! [`parse_file`] is the entry point for a whole file of any [`Format`].
 
 pub mod abbrev;
+pub mod chrome;
 pub mod html;
 pub mod jsonl;
 pub mod markdown;
@@ -96,6 +97,8 @@ pub struct Record {
     pub line: usize,
     /// Parsed fields, for references and reviewers.
     pub citation: Option<Citation>,
+    /// The paragraphs and lists of `body`, for telling site chrome ([`chrome`]).
+    pub units: Vec<chrome::Unit>,
 }
 
 /// A parsed document.
@@ -360,7 +363,49 @@ struct Open {
     record: usize,
     citations: bool,
     body: String,
+    units: Vec<chrome::Unit>,
     last_was_item: bool,
+}
+
+impl Open {
+    fn new(record: usize, citations: bool) -> Open {
+        Open {
+            record,
+            citations,
+            body: String::new(),
+            units: Vec::new(),
+            last_was_item: false,
+        }
+    }
+
+    /// Adds a paragraph or a list item to the body (an item right after an item joins its list).
+    fn push(&mut self, text: &str, line: usize, item: bool) {
+        let joins = item && self.last_was_item;
+        if !self.body.is_empty() {
+            self.body.push_str(if joins { "\n" } else { "\n\n" });
+        }
+        let start = self.body.len();
+        self.body.push_str(text);
+        match self.units.last_mut() {
+            Some(unit) if joins => unit.range.end = self.body.len(),
+            _ => self.units.push(chrome::Unit {
+                key: None,
+                line,
+                range: start..self.body.len(),
+            }),
+        }
+        self.last_was_item = item;
+    }
+
+    /// Ends the section: its body and units (keyed) go to its record.
+    fn close(self, records: &mut [Record]) {
+        let record = &mut records[self.record];
+        record.units = self.units;
+        for unit in &mut record.units {
+            unit.key = chrome::key(&self.body[unit.range.clone()]);
+        }
+        record.body = self.body;
+    }
 }
 
 /// Walks a page's blocks and emits the document's records (see the module docs).
@@ -374,14 +419,10 @@ pub fn assemble(id: &str, path: &str, page: Page, slug_fn: fn(&str) -> String) -
         body: String::new(),
         line: page.title_line,
         citation: None,
+        units: Vec::new(),
     }];
     let mut stack: Vec<(u8, String)> = vec![(1, page.title.clone())];
-    let mut open = Open {
-        record: 0,
-        citations: false,
-        body: String::new(),
-        last_was_item: false,
-    };
+    let mut open = Open::new(0, false);
     let (mut refs, mut reviewers) = (0, 0);
     for block in page.blocks {
         match block {
@@ -391,16 +432,14 @@ pub fn assemble(id: &str, path: &str, page: Page, slug_fn: fn(&str) -> String) -
                 line,
                 anchor,
             } => {
-                records[open.record].body = std::mem::take(&mut open.body);
+                std::mem::replace(
+                    &mut open,
+                    Open::new(records.len(), REFERENCES_HEADING.is_match(&text)),
+                )
+                .close(&mut records);
                 stack.retain(|(l, _)| *l < level);
                 let breadcrumbs = stack.iter().map(|(_, h)| h.clone()).collect();
                 stack.push((level, text.clone()));
-                open = Open {
-                    record: records.len(),
-                    citations: REFERENCES_HEADING.is_match(&text),
-                    body: String::new(),
-                    last_was_item: false,
-                };
                 records.push(Record {
                     kind: RecordKind::Section,
                     anchor: slugger.unique(anchor.unwrap_or_else(|| slug_fn(&text))),
@@ -409,6 +448,7 @@ pub fn assemble(id: &str, path: &str, page: Page, slug_fn: fn(&str) -> String) -
                     body: String::new(),
                     line,
                     citation: None,
+                    units: Vec::new(),
                 });
             }
             Block::Item { text, line, .. } if open.citations => {
@@ -434,13 +474,14 @@ pub fn assemble(id: &str, path: &str, page: Page, slug_fn: fn(&str) -> String) -
                     body: text,
                     line,
                     citation: Some(citation),
+                    units: Vec::new(),
                 });
             }
-            Block::Item { raw, .. } => push_text(&mut open, &raw, true),
-            Block::Paragraph { text, .. } => push_text(&mut open, &text, false),
+            Block::Item { raw, line, .. } => open.push(&raw, line, true),
+            Block::Paragraph { text, line } => open.push(&text, line, false),
         }
     }
-    records[open.record].body = open.body;
+    open.close(&mut records);
     Document {
         id: id.to_string(),
         path: path.to_string(),
@@ -451,18 +492,6 @@ pub fn assemble(id: &str, path: &str, page: Page, slug_fn: fn(&str) -> String) -
         lang: None,
         url: None,
     }
-}
-
-fn push_text(open: &mut Open, text: &str, item: bool) {
-    if !open.body.is_empty() {
-        open.body.push_str(if item && open.last_was_item {
-            "\n"
-        } else {
-            "\n\n"
-        });
-    }
-    open.body.push_str(text);
-    open.last_was_item = item;
 }
 
 #[cfg(test)]
