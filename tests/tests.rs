@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod eval;
 mod hostile;
+mod html;
 mod matching;
 mod parse;
 mod ranking;

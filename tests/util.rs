@@ -222,6 +222,8 @@ pub struct Hit {
     pub highlights: Vec<[usize; 2]>,
     pub reference: Option<serde_json::Map<String, serde_json::Value>>,
     pub reviewer: Option<serde_json::Map<String, serde_json::Value>>,
+    pub url: Option<String>,
+    pub lang: Option<String>,
 }
 
 impl Hit {

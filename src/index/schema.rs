@@ -78,7 +78,8 @@ pub struct Fields {
     pub body: Field,
     /// The page's canonical address plus the record's fragment (stored only; HTML pages).
     pub url: Field,
-    /// The record's address relative to the corpus folder's on the site (stored only; HTML).
+    /// The record's address relative to the corpus folder's on the site (stored only; HTML
+    /// pages have it, `""` for the lead of the root `index.html`; other pages do not).
     pub href: Field,
     /// The page's language (stored only).
     pub lang: Field,
@@ -221,8 +222,8 @@ impl Fields {
             reference,
             reviewer,
             url: Some(text(self.url)).filter(|u| !u.is_empty()).or_else(|| {
-                let href = text(self.href);
-                Some(format!("{}{href}", base_url?)).filter(|_| !href.is_empty())
+                let href = doc.get_first(self.href)?.as_str()?;
+                Some(format!("{}{href}", base_url?))
             }),
             lang: Some(text(self.lang)).filter(|l| !l.is_empty()),
         };

@@ -27,7 +27,8 @@
 //! `section` or `main` (an article's own header, with its `<h1>`, is content).
 //!
 //! **Blocks.** `h1`–`h6` are headings; the first `<h1>` in the content is the title (else
-//! `<title>`; see [`Page::title`]); block elements and `<br>` separate text, inline elements do
+//! `<title>` without a site name after ` | `, or after ` - ` when the page names its site in
+//! `og:site_name`); block elements and `<br>` separate text, inline elements do
 //! not (`<b>embol</b>ization` is one word); `li` is a list item (`•`, or its number in an `ol`);
 //! a table row is a line with its cells apart (`a | b`); `<img alt>` is text; `<pre>` keeps its
 //! lines. A heading's anchor is the one the live page scrolls to: its `id`, else the `id` of the
@@ -238,7 +239,18 @@ pub fn page(text: &str, warnings: &mut Vec<String>) -> Option<HtmlPage> {
         }
         None => {
             let title = element("title");
-            page.title = title.map(|t| collapsed(&text_of(t))).unwrap_or_default();
+            let site = root
+                .descendants()
+                .filter_map(|n| n.value().as_element())
+                .filter(|e| e.name() == "meta")
+                .filter(|e| {
+                    let name = e.attr("property").or_else(|| e.attr("name")).unwrap_or("");
+                    name == "og:site_name" || name == "application-name"
+                })
+                .find_map(|e| e.attr("content"));
+            page.title = title
+                .map(|t| without_site_name(&collapsed(&text_of(t)), site))
+                .unwrap_or_default();
             page.title_line = title.map_or(1, |t| line_of(&lines, t));
         }
     }
@@ -619,6 +631,29 @@ fn text_of(node: NodeRef<'_, Node>) -> String {
     node.descendants()
         .filter_map(|n| n.value().as_text().map(|t| t.to_string()))
         .collect()
+}
+
+/// A `<title>` without the site's name after it: the part after the last ` | ` (the usual
+/// separator of a site name), or after the last ` - `, ` – `, ` — ` when that part is the name
+/// the page gives its site (`og:site_name`, `application-name`).
+fn without_site_name(title: &str, site: Option<&str>) -> String {
+    let cut = |sep: &str| {
+        title
+            .rsplit_once(sep)
+            .map(|(page, suffix)| (page.trim(), suffix.trim()))
+    };
+    if let Some((page, _)) = cut(" | ").filter(|(page, _)| !page.is_empty()) {
+        return page.to_string();
+    }
+    for sep in [" - ", " – ", " — "] {
+        if let (Some((page, suffix)), Some(site)) = (cut(sep), site)
+            && !page.is_empty()
+            && suffix.eq_ignore_ascii_case(site.trim())
+        {
+            return page.to_string();
+        }
+    }
+    title.to_string()
 }
 
 /// Whitespace runs as one space, trimmed.

@@ -7,7 +7,9 @@
 //! as a `<ul>`, each item with `id` = its anchor (`ref-N`, `reviewer-N`). So the links that
 //! search results give (`/docs/DOC#ANCHOR`) land on the section, and a browser scrolls to it.
 //!
-//! Web addresses (`http://`, `https://`) in the text become links; no other scheme does.
+//! Web addresses (`http://`, `https://`) in the text become links; no other scheme does. A page
+//! with an address on the live site (an HTML page with a canonical link or a base URL) links
+//! to it above its text.
 //!
 //! With `?q=`, the words of that query are marked with `<mark>` in headings and bodies,
 //! found by the analyzer the index uses ([`snippet::marks`]): `tumor` marks `tumour`, and a
@@ -50,6 +52,12 @@ pub fn document(s: &Searchable, doc: &str, query: Option<&str>) -> Result<Option
                 }
             }
         }
+    };
+    let body = html! {
+        @if let Some(url) = &first.url {
+            p class="live" { a href=(url) { "Open this page on the site" } }
+        }
+        (body)
     };
     let back = query.map(|q| format!("/?{}", query_string(q)));
     Ok(Some(

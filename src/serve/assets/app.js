@@ -94,7 +94,13 @@
       h2.append(a);
       if (hit.kind !== 'section') h2.append(element('span', 'kind', hit.kind));
       const trail = hit.breadcrumbs.length ? hit.breadcrumbs : [hit.doc_title];
-      li.append(h2, element('p', 'crumbs', trail.join(' › ')), snippet(hit.snippet, hit.highlights));
+      const crumbs = element('p', 'crumbs', trail.join(' › '));
+      if (hit.url && /^https?:\/\//.test(hit.url)) {
+        const live = element('a', 'live', 'on the site');
+        live.href = hit.url;
+        crumbs.append(' · ', live);
+      }
+      li.append(h2, crumbs, snippet(hit.snippet, hit.highlights));
       list.append(li);
     });
     if (body.total_hits === 0) {
