@@ -147,7 +147,10 @@ fn a_site_indexes_with_the_pages_own_anchors_lines_and_text() {
     assert!(body("drugs/lanreotide#lanreotide").contains("Montréal"));
     assert!(body("drugs/sandostatin#sandostatin").contains("the café staff can’t give it"));
     assert_eq!(records["drugs/octreotide#octreotide"]["lang"], "en-CA");
-    assert_eq!(env.search("gallstones", &[]).hits[0].lang.as_deref(), Some("en-CA"));
+    assert_eq!(
+        env.search("gallstones", &[]).hits[0].lang.as_deref(),
+        Some("en-CA")
+    );
     // Words found only in what is never content find nothing.
     for word in [
         "navigationonlyword",

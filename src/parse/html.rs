@@ -739,3 +739,258 @@ impl TreeSink for Lines {
         self.line.set(line)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(html: &str) -> HtmlPage {
+        page(html, &mut Vec::new()).expect("a page")
+    }
+
+    /// (heading, anchor) of a page's headings, the title first.
+    fn headings(html: &str) -> Vec<(String, Option<String>)> {
+        let p = read(html).page;
+        std::iter::once((p.title.clone(), p.title_anchor.clone()))
+            .chain(p.blocks.iter().filter_map(|b| match b {
+                Block::Heading { text, anchor, .. } => Some((text.clone(), anchor.clone())),
+                _ => None,
+            }))
+            .collect()
+    }
+
+    fn texts(html: &str) -> Vec<String> {
+        read(html)
+            .page
+            .blocks
+            .iter()
+            .map(|b| match b {
+                Block::Heading { text, .. } => format!("# {text}"),
+                Block::Paragraph { text, .. } => text.clone(),
+                Block::Item { raw, .. } => raw.clone(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn content_is_the_marked_element_else_main_else_role_main_else_article_else_body() {
+        let around = |inner: &str| format!("<body><p>Outside.</p>{inner}<p>After.</p></body>");
+        assert_eq!(
+            texts(&around(
+                "<main><p>Main.</p></main><div data-medsearch-body><p>Marked.</p></div>"
+            )),
+            ["Marked."]
+        );
+        assert_eq!(
+            texts(&around(
+                "<div data-pagefind-body><p>Pagefind's mark.</p></div>"
+            )),
+            ["Pagefind's mark."]
+        );
+        assert_eq!(
+            texts(&around(
+                "<article><p>Art.</p></article><main><p>Main.</p></main>"
+            )),
+            ["Main."]
+        );
+        assert_eq!(
+            texts(&around(
+                "<div role=\"main\"><p>Role.</p></div><article>A</article>"
+            )),
+            ["Role."]
+        );
+        assert_eq!(texts(&around("<article><p>Art.</p></article>")), ["Art."]);
+        assert_eq!(texts(&around("")), ["Outside.", "After."]);
+    }
+
+    #[test]
+    fn what_is_never_content() {
+        let html = "<body><header><p>Site header.</p></header><nav>Nav.</nav>\
+            <section><header><h1>Title</h1><p>Own header.</p></header>\
+            <footer><p>Section footer.</p></footer></section>\
+            <aside>Aside.</aside><form><p>Form.</p></form><dialog>Dialog.</dialog>\
+            <div role=\"dialog\">Cookie.</div><div role=\"navigation\">Menu.</div>\
+            <p hidden>Hidden.</p><p aria-hidden=\"true\">Aria.</p><p aria-hidden=\"false\">Shown.</p>\
+            <p style=\"color: red; display : none\">Styled.</p><p data-medsearch-ignore>Ign.</p>\
+            <p data-pagefind-ignore>Pf.</p><noscript>Noscript.</noscript><template>T.</template>\
+            <svg><text>Svg.</text></svg><math><mi>x</mi></math><button>Button.</button>\
+            <footer><p>Site footer.</p></footer><script>Script.</script><style>p{}</style></body>";
+        // The body is the content (no main); the section's own header and footer are its own.
+        assert_eq!(texts(html), ["Own header.", "Section footer.", "Shown."]);
+        assert_eq!(read(html).page.title, "Title");
+    }
+
+    #[test]
+    fn anchors_are_the_ones_the_live_page_scrolls_to() {
+        let html = "<main><h1 id=\"top\">Title</h1>\
+            <section id=\"sec\"><h2>Opens a section</h2><p>x</p></section>\
+            <section id=\"later\"><p>first</p><h2>Not first in it</h2></section>\
+            <h2><a name=\"old\"></a>Named inside</h2><h2><span id=\"inner\">Id inside</span></h2>\
+            <h2 id=\" \">Blank id</h2></main>";
+        assert_eq!(
+            headings(html),
+            [
+                ("Title".to_string(), Some("top".to_string())),
+                ("Opens a section".into(), Some("sec".into())),
+                ("Not first in it".into(), None),
+                ("Named inside".into(), Some("old".into())),
+                ("Id inside".into(), Some("inner".into())),
+                ("Blank id".into(), None),
+            ]
+        );
+    }
+
+    #[test]
+    fn text_as_a_reader_sees_it() {
+        let html = "<main><h1>T</h1><p>Bland <b>embol</b>ization &amp; TACE&nbsp;&#x41;.<br>Next\
+            \u{20}line.</p><ul><li>one<ul><li>nested</li></ul></li><li><p>para</p><p>in item</p></li></ul>\
+            <ol start=\"3\"><li>three</li><li>four</li></ol>\
+            <table><tr><th>A</th><th>B</th></tr><tr><td>1</td><td>2</td></tr></table>\
+            <p><img alt=\"A diagram\" src=x>after</p><pre>  keep\n    these</pre></main>";
+        assert_eq!(
+            texts(html),
+            [
+                "Bland embolization & TACE A.\nNext line.",
+                "• one",
+                "• nested",
+                "• para in item",
+                "3. three",
+                "4. four",
+                "A | B\n1 | 2",
+                "A diagram after",
+                "  keep\n    these",
+            ]
+        );
+    }
+
+    #[test]
+    fn lines_are_the_lines_of_the_file() {
+        let html = "<html>\n<body>\n<main>\n<h1>Title</h1>\n\n<p>Para\non two lines</p>\n<h2>Next</h2>\n</main>";
+        let p = read(html).page;
+        assert_eq!(p.title_line, 4);
+        let lines: Vec<usize> = p
+            .blocks
+            .iter()
+            .map(|b| match b {
+                Block::Heading { line, .. }
+                | Block::Paragraph { line, .. }
+                | Block::Item { line, .. } => *line,
+            })
+            .collect();
+        assert_eq!(lines, [6, 8]);
+    }
+
+    #[test]
+    fn title_without_the_site_name() {
+        let title = |t: &str, site: Option<&str>| without_site_name(t, site);
+        assert_eq!(title("Octreotide | Cancer Info", None), "Octreotide");
+        assert_eq!(title("A | B | Site", None), "A | B");
+        assert_eq!(
+            title("Side effects - Chemotherapy", None),
+            "Side effects - Chemotherapy"
+        );
+        assert_eq!(
+            title("Octreotide – Cancer Info", Some("Cancer Info")),
+            "Octreotide"
+        );
+        assert_eq!(title("| Site", None), "| Site");
+        let html = "<head><title>Drugs | Site</title><meta property=\"og:site_name\" content=\"Site\">\
+            </head><body><p>Text.</p></body>";
+        assert_eq!(read(html).page.title, "Drugs");
+        let canonical =
+            "<head><link rel=\"alternate canonical\" href=\" https://x.org/a \"></head><p>x</p>";
+        assert_eq!(
+            read(canonical).canonical.as_deref(),
+            Some("https://x.org/a")
+        );
+        let relative = "<head><link rel=\"canonical\" href=\"/a\"></head><p>x</p>";
+        assert_eq!(read(relative).canonical, None);
+        assert_eq!(
+            read("<html lang=\"fr\"><p>x</p>").lang.as_deref(),
+            Some("fr")
+        );
+    }
+
+    #[test]
+    fn encodings_by_bom_declaration_or_guess() {
+        let decode_all = |bytes: &[u8]| {
+            let mut warnings = Vec::new();
+            let text = decode(bytes, &mut warnings).map(|t| t.into_owned());
+            (text, warnings)
+        };
+        let cafe_1252 = b"<p>caf\xe9 \x93quoted\x94</p>";
+        let declared = [b"<meta charset=\"windows-1252\">".as_slice(), cafe_1252].concat();
+        assert_eq!(
+            decode_all(&declared).0.unwrap(),
+            "<meta charset=\"windows-1252\"><p>café “quoted”</p>"
+        );
+        let equiv = [
+            b"<meta http-equiv=\"content-type\" content=\"text/html; charset='iso-8859-1'\">"
+                .as_slice(),
+            cafe_1252,
+        ]
+        .concat();
+        assert!(
+            decode_all(&equiv)
+                .0
+                .unwrap()
+                .ends_with("<p>café “quoted”</p>")
+        );
+        let bom = [b"\xef\xbb\xbf".as_slice(), "<p>café</p>".as_bytes()].concat();
+        assert_eq!(decode_all(&bom), (Ok("<p>café</p>".to_string()), vec![]));
+        let utf16 = "<meta charset=\"utf-16\"><p>café</p>";
+        assert_eq!(decode_all(utf16.as_bytes()).0.unwrap(), utf16);
+        let (text, warnings) = decode_all(cafe_1252);
+        assert_eq!(text.unwrap(), "<p>café “quoted”</p>");
+        assert_eq!(
+            warnings,
+            ["no encoding declared and not UTF-8: read as windows-1252 (a guess)"]
+        );
+        assert_eq!(charset_in("text/html;charset=UTF-8"), Some("utf-8".into()));
+        assert_eq!(charset_in("text/html"), None);
+    }
+
+    #[test]
+    fn binary_files_and_oversized_pages() {
+        let png = [
+            b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".as_slice(),
+            &[0u8, 1, 2, 3, 4, 5].repeat(100),
+        ]
+        .concat();
+        assert_eq!(
+            decode(&png, &mut Vec::new()),
+            Err("not an HTML page (binary data)".to_string())
+        );
+        // A NUL or two is not binary: the parser drops them.
+        assert!(decode(b"<p>a\0b</p> and some more text", &mut Vec::new()).is_ok());
+        let big = "<p>x</p>".repeat(MAX_BYTES / 8 + 10);
+        let mut warnings = Vec::new();
+        assert_eq!(
+            decode(big.as_bytes(), &mut warnings).unwrap().len(),
+            MAX_BYTES
+        );
+        assert_eq!(warnings.len(), 1);
+    }
+
+    #[test]
+    fn deep_nesting_is_read_up_to_the_work_allowed() {
+        let deep = format!(
+            "<h1>Deep</h1>{}text{}",
+            "<div>".repeat(100_000),
+            "</div>".repeat(100_000)
+        );
+        let mut warnings = Vec::new();
+        let read = page(&deep, &mut warnings).unwrap();
+        assert_eq!(read.page.title, "Deep");
+        assert_eq!(
+            warnings,
+            ["the page nests elements too deeply to read whole: read up to line 1"]
+        );
+        // Nesting that the tree builder does not walk (inline elements) is read whole.
+        let inline = format!("<h1>Bold</h1>{}bold text", "<b>".repeat(100_000));
+        let mut warnings = Vec::new();
+        assert_eq!(texts(&inline), ["bold text"]);
+        page(&inline, &mut warnings);
+        assert!(warnings.is_empty());
+    }
+}

@@ -250,6 +250,11 @@ fn parse_page(
         Some((stem, _)) if !stem.is_empty() && !stem.ends_with('/') => stem,
         _ => rel_path,
     };
+    let mut page = page;
+    if page.title.is_empty() {
+        // A page with no title at all (an HTML page without <h1> or <title>): its file name.
+        page.title = id.rsplit('/').next().unwrap_or(id).to_string();
+    }
     let definitions = abbrev::in_lines(rel_path, page.lines());
     let mut doc = assemble(id, rel_path, page, slug_fn);
     doc.definitions = definitions;
