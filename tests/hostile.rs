@@ -390,3 +390,96 @@ fn a_hundred_megabyte_page_is_indexed_and_searched() {
     assert_eq!(env.run(&["index"]).code, 0);
     assert!(env.search("catheter", &["--count"]).total_hits > 1000);
 }
+
+#[test]
+fn hostile_html_pages_are_read_within_bounds_with_one_warning_each() {
+    let env = Env::material();
+    assert_eq!(env.run(&["index"]).code, 0);
+    let deep = format!(
+        "<h1>Deeply nested</h1>{}deepword{}",
+        "<div>".repeat(100_000),
+        "</div>".repeat(100_000)
+    );
+    env.write("deep.html", deep);
+    env.write(
+        "inline.html",
+        format!(
+            "<h1>Inline nesting</h1>{}inlineword",
+            "<b><i>".repeat(50_000)
+        ),
+    );
+    let big = format!(
+        "<h1>Big page</h1>{}",
+        "<p>bigword paragraph of a page far larger than any real one.</p>\n".repeat(160_000)
+    );
+    assert!(big.len() > 9_000_000);
+    env.write("big.html", big);
+    env.write(
+        "entities.html",
+        format!(
+            "<h1>Entities</h1><p>{} entityword</p>",
+            "&amp;&lt;&#x41;&#65;&notin;&nota".repeat(50_000)
+        ),
+    );
+    env.write(
+        "nul.html",
+        b"<h1>Nul bytes</h1><p>nul\0word and more text</p>".as_slice(),
+    );
+    env.write(
+        "tricks.html",
+        "<h1>Tricks</h1><script>var s = \"</scr\" + \"ipt><p>scriptword</p>\";</script>\
+         <!-- <p>commentword</p> --><![CDATA[ cdataword ]]><p>afterword</p>\
+         <svg><title>svgword</title><p>breakout</p></svg><math><mi>mathword</mi></math>\
+         <p><b><i>misnested</b> tags</i> <table><td>foster</table> <p>unclosed",
+    );
+    env.write(
+        "image.html",
+        [0x89u8, b'P', b'N', b'G', 0, 0, 0, 13].repeat(500),
+    );
+    env.write(
+        "plain.html",
+        "Just some text, not HTML at all.\nA second line.",
+    );
+    let run = env.run(&["index"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(!run.stderr.contains("panicked"), "{run:?}");
+    let mut warnings: Vec<&str> = run.stderr.lines().collect();
+    warnings.sort();
+    assert_eq!(
+        warnings,
+        [
+            "medsearch: warning: corpus/big.html: the page is 10.4 MB; only its first 8 MB are read",
+            "medsearch: warning: corpus/deep.html: the page nests elements too deeply to read \
+             whole: read up to line 1",
+            "medsearch: warning: skipping corpus/image.html: not an HTML page (binary data)",
+        ]
+    );
+    // Nothing indexed before is lost; what the pages hold as text is found.
+    assert_eq!(
+        env.search("embolic agent", &[]).hits[0].anchor,
+        "hepatic-arterial-embolization"
+    );
+    for word in [
+        "inlineword",
+        "bigword",
+        "entityword",
+        "afterword",
+        "breakout",
+        "misnested",
+        "foster",
+        "unclosed",
+        "plain",
+    ] {
+        assert!(env.search(word, &[]).total_hits > 0, "{word}");
+    }
+    for word in [
+        "scriptword",
+        "commentword",
+        "svgword",
+        "mathword",
+        "deepword",
+    ] {
+        assert_eq!(env.search(word, &[]).total_hits, 0, "{word}");
+    }
+    assert_eq!(env.search("nulword", &[]).total_hits, 1);
+}

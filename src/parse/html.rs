@@ -229,6 +229,7 @@ pub fn page(text: &str, warnings: &mut Vec<String>) -> Option<HtmlPage> {
     }
     let mut page = Page {
         blocks: walker.blocks,
+        soft_lines: true,
         ..Page::default()
     };
     match walker.title {

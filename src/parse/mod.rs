@@ -161,6 +161,10 @@ pub struct Page {
     pub metadata: Vec<(String, String)>,
     /// Everything after the title and metadata.
     pub blocks: Vec<Block>,
+    /// Whether the lines of a block's text are not lines of the file (HTML: a `<br>` or a
+    /// table row breaks a line the file need not break); then all of a block's lines are at
+    /// the block's line.
+    pub soft_lines: bool,
 }
 
 impl Page {
@@ -174,7 +178,10 @@ impl Page {
                 Block::Paragraph { line, text } => (*line, text),
                 Block::Item { line, raw, .. } => (*line, raw),
             };
-            text.lines().enumerate().map(move |(i, l)| (line + i, l))
+            let soft = self.soft_lines;
+            text.lines()
+                .enumerate()
+                .map(move |(i, l)| (if soft { line } else { line + i }, l))
         }))
     }
 }
