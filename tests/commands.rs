@@ -173,6 +173,12 @@ fn field_names(value: &Value, prefix: &str, out: &mut BTreeSet<String>) {
 #[test]
 fn export_writes_every_record_and_both_engine_configs_declare_every_field() {
     let env = Env::material_and_pages();
+    // An HTML page with a live address and a language: its records carry `url` and `lang`.
+    env.write(
+        "site/page.html",
+        "<html lang=\"en\"><link rel=\"canonical\" href=\"https://x.example/page\">\
+         <h1>A page</h1><p>Text of the page.</p></html>",
+    );
     let export = env.run(&["export"]);
     assert_eq!(export.code, 0, "{export:?}");
     let status: Value = serde_json::from_str(&env.run(&["status", "--json"]).stdout).unwrap();
