@@ -14,6 +14,11 @@
 //! version of it was indexed, that version's records are kept (and the next run tries the file
 //! again), so a bad save never makes a page vanish from search.
 //!
+//! Site chrome ([`super::chrome`]): every file's entry keeps the keys of its paragraphs and
+//! lists and the keys it set aside; files read are given, in path order, the set the files
+//! known so far make chrome, and when all are read a file whose set differs from what the whole
+//! corpus makes it is read again and replaced (few: the second holder of each chrome block).
+//!
 //! Changes go into a new generation ([`super::generation`]): hard links to the live one's files
 //! plus the new segments, deletes and rewritten files of ours; it is published when complete. A
 //! full build ([`FullRebuild`]: `--full`, no index yet, an index made by another version, or
