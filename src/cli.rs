@@ -149,6 +149,18 @@ struct SearchArgs {
     /// of four or more words that are not stop words.
     #[arg(long, value_enum, default_value_t = FeedbackArg::Auto)]
     feedback: FeedbackArg,
+    /// Run the query as written: no typo correction (a "did you mean" is still offered when
+    /// nothing matches).
+    #[arg(long)]
+    no_correct: bool,
+    /// The query is being typed: its last word, when no space follows it, also matches the
+    /// words it begins (`oct` finds octreotide), as the search page does while you type.
+    #[arg(long)]
+    typing: bool,
+    /// Hits to skip before the first one shown (paging: `--offset 10 --limit 10` is the second
+    /// page).
+    #[arg(long, default_value_t = 0, value_name = "N", value_parser = search::read_offset)]
+    offset: usize,
     /// Count every matching record: without it, matches are counted up to 1000, then
     /// reported as "more than 1000".
     #[arg(long)]
@@ -360,6 +372,9 @@ impl SearchArgs {
                 explain: self.explain,
                 feedback: self.feedback.into(),
                 count: self.count,
+                correct: !self.no_correct,
+                typing: self.typing,
+                offset: self.offset,
                 ..SearchOptions::default()
             },
             style,
@@ -528,6 +543,7 @@ fn execute(command: Command) -> Result<Outcome> {
             let status = output::Status {
                 index: &at.index,
                 corpus: &at.corpus,
+                public: false,
                 searchable: &searchable,
                 size_bytes: searchable.size_bytes()?,
                 differences: &differences,
@@ -539,8 +555,13 @@ fn execute(command: Command) -> Result<Outcome> {
             let settings = args.resolve();
             let searchable = open_or_build(&args.location)?;
             let results = search::search(&searchable, &settings.query, &settings.options)?;
-            output::results(&mut out, &results, searchable.corpus(), settings.style)
-                .map_err(stdout_error)?;
+            output::results(
+                &mut out,
+                &results,
+                Some(searchable.corpus()),
+                settings.style,
+            )
+            .map_err(stdout_error)?;
             Ok(found(!results.hits.is_empty()))
         }
         Command::Show(args) => {
@@ -548,12 +569,12 @@ fn execute(command: Command) -> Result<Outcome> {
             match show::find(&searchable, &args.record)? {
                 show::Found::Record(record, body) => {
                     let style = json_or_plain(args.json);
-                    output::record(&mut out, &record, &body, searchable.corpus(), style)
+                    output::record(&mut out, &record, &body, Some(searchable.corpus()), style)
                         .map_err(stdout_error)?;
                     Ok(Outcome::Found)
                 }
                 show::Found::Nothing(missing) => {
-                    eprintln!("{}", output::no_record(&missing));
+                    eprintln!("medsearch: {}", output::no_record(&missing));
                     Ok(Outcome::NothingFound)
                 }
             }

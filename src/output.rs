@@ -46,7 +46,7 @@ const RESET: &str = "\x1b[0m";
 pub fn results(
     out: &mut dyn Write,
     results: &Results,
-    corpus: &Path,
+    corpus: Option<&Path>,
     style: Style,
 ) -> io::Result<()> {
     let mut results = results.clone();
@@ -129,11 +129,15 @@ fn listed(words: &[String], shown: usize) -> String {
 }
 
 /// `record` as people read it: its corpus-relative path joined to `corpus`, the folder as the
-/// user gave it (`corpus/page.txt`), so that the path can be opened or pasted into `show`.
-fn located(record: &StoredRecord, corpus: &Path) -> StoredRecord {
-    StoredRecord {
-        path: corpus.join(&record.path).to_string_lossy().into_owned(),
-        ..record.clone()
+/// user gave it (`corpus/page.txt`), so that the path can be opened or pasted into `show`;
+/// with no `corpus` (the HTTP API: no server path leaves the server), relative to it.
+fn located(record: &StoredRecord, corpus: Option<&Path>) -> StoredRecord {
+    match corpus {
+        Some(corpus) => StoredRecord {
+            path: corpus.join(&record.path).to_string_lossy().into_owned(),
+            ..record.clone()
+        },
+        None => record.clone(),
     }
 }
 
@@ -197,7 +201,7 @@ pub fn record(
     out: &mut dyn Write,
     record: &StoredRecord,
     body: &str,
-    corpus: &Path,
+    corpus: Option<&Path>,
     style: Style,
 ) -> io::Result<()> {
     let record = &located(record, corpus);
@@ -258,7 +262,7 @@ pub fn export_line(
     body: &str,
     corpus: &Path,
 ) -> io::Result<()> {
-    let record = &located(record, corpus);
+    let record = &located(record, Some(corpus));
     serde_json::to_writer(&mut *out, &WithBody { record, body })?;
     writeln!(out)
 }
@@ -267,14 +271,11 @@ pub fn export_line(
 pub fn no_record(missing: &Missing) -> String {
     let asked = clean(&missing.asked);
     match (&missing.document, missing.closest.as_slice()) {
-        (None, _) => format!("medsearch: no record {asked}: no such document in the index"),
-        (Some(doc), []) => format!("medsearch: no record {asked} in {}", clean(doc)),
+        (None, _) => format!("no record {asked}: no such document in the index"),
+        (Some(doc), []) => format!("no record {asked} in {}", clean(doc)),
         (Some(_), closest) => {
             let closest: Vec<String> = closest.iter().map(|id| clean(id)).collect();
-            format!(
-                "medsearch: no record {asked}; closest: {}",
-                closest.join(", ")
-            )
+            format!("no record {asked}; closest: {}", closest.join(", "))
         }
     }
 }
@@ -367,6 +368,9 @@ pub struct Status<'a> {
     pub index: &'a Path,
     /// The corpus folder as given.
     pub corpus: &'a Path,
+    /// For the public (the HTTP API): without the folders' locations, and with medsearch's
+    /// version instead of the fingerprint that names the crates' versions.
+    pub public: bool,
     /// The opened live generation.
     pub searchable: &'a Searchable,
     /// Its size in bytes ([`Searchable::size_bytes`]).
@@ -377,11 +381,13 @@ pub struct Status<'a> {
 
 #[derive(Serialize)]
 struct StatusJson<'a> {
-    index: &'a Path,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    index: Option<&'a Path>,
     generation: String,
-    corpus: &'a Path,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    corpus: Option<&'a Path>,
     built: String,
-    fingerprint: &'a str,
+    fingerprint: String,
     files: usize,
     documents: usize,
     sections: usize,
@@ -408,11 +414,14 @@ pub fn status(out: &mut dyn Write, status: &Status, style: Style) -> io::Result<
     let s = status.searchable.summary();
     let built = std::time::UNIX_EPOCH + Duration::from_secs(s.built_unix);
     let json = StatusJson {
-        index: status.index,
+        index: (!status.public).then_some(status.index),
         generation: status.searchable.generation_name().to_string(),
-        corpus: status.corpus,
+        corpus: (!status.public).then_some(status.corpus),
         built: humantime::format_rfc3339_seconds(built).to_string(),
-        fingerprint: &s.fingerprint,
+        fingerprint: match status.public {
+            true => format!("medsearch {}", env!("CARGO_PKG_VERSION")),
+            false => s.fingerprint.clone(),
+        },
         files: s.files,
         documents: s.documents,
         sections: s.sections,
@@ -439,7 +448,7 @@ pub fn status(out: &mut dyn Write, status: &Status, style: Style) -> io::Result<
     writeln!(
         out,
         "index      {} ({})",
-        clean(&json.index.display().to_string()),
+        clean(&status.index.display().to_string()),
         json.generation
     )?;
     writeln!(out, "built      {} by {}", json.built, json.fingerprint)?;
@@ -478,7 +487,7 @@ pub fn status(out: &mut dyn Write, status: &Status, style: Style) -> io::Result<
         writeln!(out, "site       {}", clean(url))?;
     }
     writeln!(out, "on disk    {}", bytes(json.size_bytes))?;
-    let corpus = clean(&json.corpus.display().to_string());
+    let corpus = clean(&status.corpus.display().to_string());
     if json.differences.is_empty() {
         return writeln!(out, "corpus     {corpus}: up to date");
     }

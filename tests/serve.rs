@@ -18,7 +18,14 @@ fn the_api_answers_with_the_objects_the_cli_prints() {
     let (status, generation, body) = server.get("/api/search?q=embolic+agent&limit=3");
     assert_eq!(status, 200);
     let cli = env.run(&["search", "--json", "--limit", "3", "embolic agent"]);
-    assert_eq!(body, cli.stdout, "the same bytes as `search --json`");
+    // The same bytes as `search --json`, but for the paths: relative to the corpus folder (no
+    // server path leaves the server).
+    assert!(cli.stdout.contains(r#""path":"corpus/"#));
+    assert!(!body.contains(r#""path":"corpus/"#) && !body.contains(r#""path":"/"#));
+    assert_eq!(
+        body,
+        cli.stdout.replace(r#""path":"corpus/"#, r#""path":""#)
+    );
     assert!(generation.is_some_and(|g| g.starts_with("gen-")));
 
     let kind = server.get("/api/search?q=catheter&kind=reference&plain=true");
@@ -30,7 +37,10 @@ fn the_api_answers_with_the_objects_the_cli_prints() {
         "--plain",
         "catheter",
     ]);
-    assert_eq!(kind.2, cli.stdout);
+    assert_eq!(
+        kind.2,
+        cli.stdout.replace(r#""path":"corpus/"#, r#""path":""#)
+    );
 
     let record = server.get(&format!("/api/records/{DOC}/hepatic-arterial-embolization"));
     let cli = env.run(&[
@@ -38,11 +48,19 @@ fn the_api_answers_with_the_objects_the_cli_prints() {
         "--json",
         &format!("{DOC}#hepatic-arterial-embolization"),
     ]);
-    assert_eq!((record.0, record.2), (200, cli.stdout));
+    assert_eq!(
+        (record.0, record.2),
+        (200, cli.stdout.replace(r#""path":"corpus/"#, r#""path":""#))
+    );
 
+    // The status without the server's folders, and with medsearch's version alone.
     let status: Value = server.json("/api/status");
-    let cli: Value = serde_json::from_str(&env.run(&["status", "--json"]).stdout).unwrap();
-    assert_eq!(status, cli);
+    let mut cli: Value = serde_json::from_str(&env.run(&["status", "--json"]).stdout).unwrap();
+    let cli = cli.as_object_mut().unwrap();
+    cli.remove("index");
+    cli.remove("corpus");
+    cli["fingerprint"] = Value::from(format!("medsearch {}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(status, Value::Object(cli.clone()));
 }
 
 #[test]
@@ -79,18 +97,31 @@ fn bad_requests_get_a_clear_4xx_never_a_500() {
         ),
         (
             "/api/search?q=x&order=new",
-            "unknown parameter 'order' (q, limit, kind, plain, count)",
+            "unknown parameter 'order' (q, limit, offset, kind, plain, count, correct, \
+             forgiving, typing)",
         ),
     ] {
         assert_eq!(error(path, 400)["error"], message, "{path}");
     }
     let missing = error(&format!("/api/records/{DOC}/hepatic-embolization"), 404);
+    let message = missing["error"].as_str().unwrap();
     assert!(
-        missing["error"]
-            .as_str()
-            .unwrap()
-            .contains("hepatic-arterial-embolization")
+        message.contains("hepatic-arterial-embolization"),
+        "{message}"
     );
+    assert!(
+        message.starts_with("no record "),
+        "not the CLI's wording: {message}"
+    );
+    // Another method: 405 with a JSON body naming the one that works.
+    let post = http()
+        .post(&format!("{}/api/search?q=x", server.url))
+        .send(&b""[..])
+        .unwrap();
+    assert_eq!(post.status().as_u16(), 405);
+    assert_eq!(post.headers()["allow"], "GET, HEAD");
+    let body: Value = serde_json::from_str(&post.into_body().read_to_string().unwrap()).unwrap();
+    assert_eq!(body["error"], "method POST is not allowed here: only GET");
     error("/api/nothing", 404);
     let (status, _, page) = server.get("/docs/no-such-page");
     assert_eq!(status, 404);

@@ -25,6 +25,13 @@
 //!
 //! When a query has no hits at all, [`Limits::Suggest`] looks one edit further (and at words of
 //! 3 or 4 letters) for a "did you mean" suggestion, offered only if it has hits.
+//!
+//! **Abbreviations are not typos.** A word typed in capitals (`TARE`, `SIRT`) is never
+//! corrected silently, and one of five letters or fewer is not even suggested another word: an
+//! abbreviation one letter away from another names another procedure (TARE is radioembolization,
+//! TACE chemoembolization). And no word is ever corrected into an abbreviation the corpus knows
+//! (defined in its pages or in the synonyms file, [`crate::expand`]), of six letters or fewer:
+//! `tare` is not `tace` either.
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -163,8 +170,9 @@ pub const BUDGET: usize = 50_000;
 /// suggestion's reach ([`Limits::Suggest`]), and read at either reach.
 #[derive(Debug, Default)]
 pub struct Typos {
-    /// `(byte range in the query text, lowercase word)` of each unknown token, in order.
-    places: Vec<(Range<usize>, String)>,
+    /// `(byte range in the query text, lowercase word, typed in capitals)` of each unknown
+    /// token, in order.
+    places: Vec<(Range<usize>, String, bool)>,
     /// Per distinct word: its closest corpus word and the distance, if any within reach.
     found: HashMap<String, Option<(String, usize)>>,
     /// Unknown words left unlooked-up once the budget was spent, in query order.
@@ -192,10 +200,12 @@ impl Typos {
             }
             let words = &text[span.clone()];
             for token in analysis::unstemmed(words) {
-                let word = words[token.offset_from..token.offset_to].to_lowercase();
+                let typed = &words[token.offset_from..token.offset_to];
+                let capitals = typed.chars().count() > 1 && !typed.chars().any(char::is_lowercase);
+                let word = typed.to_lowercase();
                 let at = span.start + token.offset_from..span.start + token.offset_to;
                 if typos.found.contains_key(&word) {
-                    typos.places.push((at, word));
+                    typos.places.push((at, word, capitals));
                     continue;
                 }
                 if !correctable(&word) || known(s, &word)? {
@@ -209,7 +219,7 @@ impl Typos {
                 budget -= range.len();
                 let best = closest(s, &word, range)?;
                 typos.found.insert(word.clone(), best);
-                typos.places.push((at, word));
+                typos.places.push((at, word, capitals));
             }
         }
         Ok(typos)
@@ -219,8 +229,13 @@ impl Typos {
     /// have a corpus word within `limits`' reach, in order. Empty when there is none.
     pub fn fixes(&self, limits: Limits) -> Vec<(Range<usize>, String)> {
         let mut out = Vec::new();
-        for (at, word) in &self.places {
-            let limit = max_edits(word.chars().count(), limits);
+        for (at, word, capitals) in &self.places {
+            let letters = word.chars().count();
+            let limit = match (capitals, limits) {
+                (true, Limits::Correct) => 0,
+                (true, Limits::Suggest) if letters < ABBREVIATION_LETTERS => 0,
+                _ => max_edits(letters, limits),
+            };
             if let Some(Some((replacement, d))) = self.found.get(word)
                 && *d <= limit
             {
@@ -238,6 +253,11 @@ impl Typos {
         words.cloned().collect()
     }
 }
+
+/// Longest a known abbreviation is taken to be (letters): a corpus word of this length or less
+/// that has expansions is never a correction ([`closest`]); a word typed in capitals one letter
+/// shorter is never given a suggestion ([`Typos::fixes`]).
+const ABBREVIATION_LETTERS: usize = 6;
 
 /// Whether a word could be corrected at all: letters only, long enough for a suggestion.
 fn correctable(word: &str) -> bool {
@@ -260,7 +280,12 @@ fn closest(s: &Searchable, word: &str, range: &[String]) -> Result<Option<(Strin
     let (candidates, distance) = nearest(word, range, limit);
     let mut best: Option<(u64, &str)> = None;
     for candidate in candidates {
-        let n = records(s, &analysis::terms(candidate))?;
+        let terms = analysis::terms(candidate);
+        if candidate.chars().count() <= ABBREVIATION_LETTERS && !s.expansions.of(&terms).is_empty()
+        {
+            continue;
+        }
+        let n = records(s, &terms)?;
         // The most records wins, then the alphabetically first (candidates come sorted).
         if n > 0 && best.is_none_or(|(most, _)| n > most) {
             best = Some((n, candidate));

@@ -160,6 +160,17 @@ pub const DEFAULT_LIMIT: usize = 10;
 /// Most hits a search may be asked for.
 pub const MAX_LIMIT: usize = 10_000;
 
+/// Most hits a search may skip ([`SearchOptions::offset`]).
+pub const MAX_OFFSET: usize = 10_000;
+
+/// Reads an `offset` (CLI `--offset`, API `offset=`): a whole number from 0 to [`MAX_OFFSET`].
+pub fn read_offset(text: &str) -> std::result::Result<usize, String> {
+    text.parse()
+        .ok()
+        .filter(|n| *n <= MAX_OFFSET)
+        .ok_or_else(|| format!("not a whole number from 0 to {MAX_OFFSET}"))
+}
+
 /// A limit as the CLI (`--limit`) and the HTTP API (`limit=`) read it: a whole number from 1
 /// to [`MAX_LIMIT`]; the error says what the value is not (the caller names the value).
 pub fn read_limit(text: &str) -> std::result::Result<usize, String> {
@@ -200,10 +211,22 @@ pub struct SearchOptions {
     pub feedback: Feedback,
     /// Count every matching record, past [`COUNT_BOUND`].
     pub count: bool,
+    /// Replace unknown words by the closest corpus words ([`correct`]); off, the query runs
+    /// as written (a "did you mean" is still offered when nothing matches).
+    pub correct: bool,
+    /// Read a query that does not parse as a search box should ([`query::parse_forgiving`]):
+    /// repaired, else as plain words, with [`Results::read_as`] saying so; off, it is an error.
+    pub forgiving: bool,
+    /// The query is being typed: its last word, when no space follows it, also matches the
+    /// words it begins (as `word*` would), when any does ([`completing`]).
+    pub typing: bool,
+    /// Hits to skip before the first one returned (for paging: `offset` 10, `limit` 10 is the
+    /// second page). Ranks count from the first match.
+    pub offset: usize,
 }
 
 impl Default for SearchOptions {
-    /// Ten hits with snippets, any kind, query syntax.
+    /// Ten hits with snippets, any kind, query syntax, typos corrected.
     fn default() -> Self {
         SearchOptions {
             limit: DEFAULT_LIMIT,
@@ -214,6 +237,10 @@ impl Default for SearchOptions {
             ranking: Ranking::default(),
             feedback: Feedback::default(),
             count: false,
+            correct: true,
+            forgiving: false,
+            typing: false,
+            offset: 0,
         }
     }
 }
@@ -259,6 +286,10 @@ pub struct Results {
     pub corrected_query: Option<String>,
     /// With no hits: a close query that has some, if there is one.
     pub suggestion: Option<String>,
+    /// How the query was read when it did not parse as written ([`SearchOptions::forgiving`]).
+    /// Absent from JSON otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read_as: Option<query::ReadAs>,
     /// Unknown words not looked up for typos: the query's budget ([`correct::BUDGET`]) was
     /// spent before them. Absent from JSON when empty.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -278,13 +309,65 @@ pub struct Results {
 /// finds something: both are compiled and counted, never ranked, so the whole pipeline runs
 /// once per search.
 pub fn search(s: &Searchable, query_text: &str, opts: &SearchOptions) -> Result<Results> {
+    if opts.typing
+        && !opts.plain
+        && let Some((prefixed, last)) = completing(query_text)
+        && begins_any(s, &last, opts)?
+    {
+        let mut results = search_as_written(s, &prefixed, opts)?;
+        results.query = query_text.to_string();
+        return Ok(results);
+    }
+    search_as_written(s, query_text, opts)
+}
+
+/// For a query being typed: the query with its last word as a prefix (`text*`), and that
+/// word; `None` when a space follows the last word, or it is not a bare word (a phrase, a
+/// field, an operator, a prefix already).
+pub fn completing(text: &str) -> Option<(String, String)> {
+    if text.ends_with(char::is_whitespace) || text.matches('"').count() % 2 == 1 {
+        return None;
+    }
+    let last = text.split_whitespace().last()?;
+    let bare = last.chars().all(char::is_alphanumeric) && !matches!(last, "AND" | "OR" | "NOT");
+    bare.then(|| (format!("{text}*"), last.to_string()))
+}
+
+/// Whether `word*` matches any record (of the kind asked for).
+fn begins_any(s: &Searchable, word: &str, opts: &SearchOptions) -> Result<bool> {
+    let tree = query::parse(&format!("{word}*"))?;
+    let compiled = compile::compile(s, &tree, opts.kind, &opts.ranking, false)?;
+    matches_any(s.searcher(), &*compiled.retrieve)
+}
+
+/// [`search`] of the text as written (no completion).
+fn search_as_written(s: &Searchable, query_text: &str, opts: &SearchOptions) -> Result<Results> {
     let parse = |text: &str| parse(text, opts.plain);
-    let typed = parse(query_text)?;
-    let typos = correct::Typos::find(s, &typed, query_text)?;
-    let fixes = typos.fixes(Limits::Correct);
+    let (typed, read_as) = match (opts.forgiving, opts.plain) {
+        (true, false) => query::parse_forgiving(query_text)?,
+        _ => (parse(query_text)?, None),
+    };
+    // A query read as plain words is searched as such; a repaired one, as repaired.
+    let plain = opts.plain || read_as.as_ref().is_some_and(|r| r.plain);
+    let parse = |text: &str| -> Result<Node> {
+        if plain {
+            query::parse_plain(text)
+        } else {
+            parse(text)
+        }
+    };
+    let text = match &read_as {
+        Some(read) if !read.plain => read.text.as_str(),
+        _ => query_text,
+    };
+    let typos = correct::Typos::find(s, &typed, text)?;
+    let fixes = match opts.correct {
+        true => typos.fixes(Limits::Correct),
+        false => Vec::new(),
+    };
     let mut corrected = None;
     if !fixes.is_empty() {
-        let text = correct::apply(query_text, &fixes);
+        let text = correct::apply(text, &fixes);
         let tree = parse(&text)?;
         let compiled = compile::compile(s, &tree, opts.kind, &opts.ranking, opts.explain)?;
         if matches_any(s.searcher(), &*compiled.retrieve)? {
@@ -300,11 +383,12 @@ pub fn search(s: &Searchable, query_text: &str, opts: &SearchOptions) -> Result<
     };
     results.query = query_text.to_string();
     results.corrected_query = corrected_query;
+    results.read_as = read_as.clone();
     results.typos_not_tried = typos.not_tried();
-    if results.hits.is_empty() {
+    if results.total_hits == 0 {
         let fixes = typos.fixes(Limits::Suggest);
         if !fixes.is_empty() {
-            let suggestion = correct::apply(query_text, &fixes);
+            let suggestion = correct::apply(text, &fixes);
             let compiled =
                 compile::compile(s, &parse(&suggestion)?, opts.kind, &opts.ranking, false)?;
             if matches_any(s.searcher(), &*compiled.retrieve)? {
@@ -346,10 +430,11 @@ fn run(
     opts: &SearchOptions,
 ) -> Result<Results> {
     let searcher = s.searcher();
+    let wanted = opts.offset + opts.limit.max(1);
     let pool = opts
         .ranking
         .candidates
-        .max(opts.limit.max(1) + TIE_MARGIN)
+        .max(wanted + TIE_MARGIN)
         .max(opts.ranking.feedback.docs);
     let mut candidates = retrieve(searcher, &*compiled.retrieve, pool)?;
     let mut top = rank(searcher, &*compiled.query, &candidates)?;
@@ -371,8 +456,8 @@ fn run(
 
     // Stored fields are read only for the hits shown and for those tied with the last one
     // (their document id and line break the tie), and snippets made only for the hits shown.
-    let cut = top.get(opts.limit.max(1) - 1).map(|(score, _)| *score);
-    let mut hits = Vec::with_capacity(opts.limit);
+    let cut = top.get(wanted - 1).map(|(score, _)| *score);
+    let mut hits = Vec::with_capacity(wanted);
     for (score, address) in top
         .into_iter()
         .filter(|(score, _)| cut.is_none_or(|c| *score >= c))
@@ -395,9 +480,9 @@ fn run(
             .then_with(|| a.record.doc.cmp(&b.record.doc))
             .then(a.record.line.cmp(&b.record.line))
     });
-    hits.truncate(opts.limit);
-    let mut shown = Vec::with_capacity(hits.len());
-    for (i, (mut h, body, address)) in hits.into_iter().enumerate() {
+    hits.truncate(wanted);
+    let mut shown = Vec::with_capacity(opts.limit);
+    for (i, (mut h, body, address)) in hits.into_iter().enumerate().skip(opts.offset) {
         h.rank = i + 1;
         h.score = (h.score * 1e4).round() / 1e4;
         if opts.snippets {
@@ -421,6 +506,7 @@ fn run(
         query: String::new(),
         corrected_query: None,
         suggestion: None,
+        read_as: None,
         typos_not_tried: Vec::new(),
         total_hits,
         total_hits_exact,

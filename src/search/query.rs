@@ -165,6 +165,64 @@ enum Tok {
     Not,
 }
 
+/// How a forgiving reading read a query that does not parse as written.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ReadAs {
+    /// The query as read: repaired, or (when `plain`) the text as written.
+    pub text: String,
+    /// Whether it was read as plain words, its syntax ignored.
+    pub plain: bool,
+}
+
+/// Reads a query the way a search box should while people type: with query syntax when it
+/// parses; else repaired (an unclosed quote closed at the end, an unmatched `)` dropped, an
+/// unclosed `(` closed at the end); else as plain words ([`parse_plain`]). Returns the tree
+/// and, when the reading is not the text as written, how it was read (for a quiet note
+/// instead of an error). Errors only when there is nothing to search at all.
+pub fn parse_forgiving(query: &str) -> Result<(Node, Option<ReadAs>)> {
+    if let Ok(node) = parse(query) {
+        return Ok((node, None));
+    }
+    let repaired = repaired(query);
+    if repaired != query
+        && let Ok(node) = parse(&repaired)
+    {
+        let read = ReadAs {
+            text: repaired,
+            plain: false,
+        };
+        return Ok((node, Some(read)));
+    }
+    let node = parse_plain(query)?;
+    let read = ReadAs {
+        text: query.to_string(),
+        plain: true,
+    };
+    Ok((node, Some(read)))
+}
+
+/// `query` with its quotes and brackets balanced: a last unclosed quote closed at the end,
+/// `)` without a `(` before it dropped (outside quotes), every open `(` closed at the end.
+fn repaired(query: &str) -> String {
+    let mut out = String::with_capacity(query.len() + 4);
+    let (mut quoted, mut open) = (false, 0usize);
+    for c in query.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            '(' if !quoted => open += 1,
+            ')' if !quoted && open == 0 => continue,
+            ')' if !quoted => open -= 1,
+            _ => {}
+        }
+        out.push(c);
+    }
+    if quoted {
+        out.push('"');
+    }
+    out.extend(std::iter::repeat_n(')', open));
+    out
+}
+
 /// Reads a query as plain words, with no syntax at all: every whitespace-separated word is an
 /// optional term (quotes, operators and `field:` are just text). For natural-language queries,
 /// such as those of test collections.

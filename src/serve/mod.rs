@@ -1,9 +1,14 @@
 //! `medsearch serve`: the HTTP API and the search page, from the one binary.
 //!
 //! Routes:
-//! - `GET /api/search?q=&limit=&kind=&plain=&count=`: the object `search --json` prints,
-//!   written by the same function ([`output::results`]); `400` with `{"error", "position"}`
-//!   for a malformed query or parameter.
+//! - `GET /api/search?q=&limit=&offset=&kind=&plain=&count=&correct=&forgiving=&typing=`: the
+//!   object `search --json` prints, written by the same function ([`output::results`]); `400`
+//!   with `{"error", "position"}` for a malformed query or parameter, a parameter given twice
+//!   or an unknown one (names starting with `_`, cache busters, are ignored). `correct=false`
+//!   runs the query as written; `forgiving` reads a query that does not parse as a search box
+//!   should (repaired, or as plain words; `read_as` says how); `typing` makes the last word,
+//!   with no space after it, also a prefix (the page sends it while people type). Answers
+//!   carry `ETag` (the generation); `If-None-Match` with it gets `304`.
 //! - `GET /api/records/{doc}/{anchor}`: one record whole, as `show --json` prints it (`404`
 //!   with the closest records when there is none).
 //! - `GET /api/status`: the object `status --json` prints (without its checksum pass, which
@@ -195,6 +200,7 @@ fn router(app: Arc<App>) -> Router {
     ];
     let mut router = router
         .fallback(not_found)
+        .method_not_allowed_fallback(not_allowed)
         .with_state(app)
         .layer(CompressionLayer::new())
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
@@ -417,43 +423,88 @@ impl App {
 struct SearchParams {
     q: String,
     limit: usize,
+    offset: usize,
     kind: Option<RecordKind>,
     plain: bool,
     count: bool,
+    correct: bool,
+    forgiving: bool,
+    typing: bool,
 }
 
 impl SearchParams {
-    /// Reads the query string's pairs, refusing what `search` would refuse.
+    /// The parameters `/api/search` takes.
+    const NAMES: &str = "q, limit, offset, kind, plain, count, correct, forgiving, typing";
+
+    /// Reads the query string's pairs, refusing what `search` would refuse, an unknown
+    /// parameter and a parameter given twice; a parameter whose name starts with `_` (a cache
+    /// buster such as `_=1712345`) is ignored.
     fn read(pairs: Vec<(String, String)>) -> std::result::Result<SearchParams, ApiError> {
         let mut params = SearchParams {
             q: String::new(),
             limit: search::DEFAULT_LIMIT,
+            offset: 0,
             kind: None,
             plain: false,
             count: false,
+            correct: true,
+            forgiving: false,
+            typing: false,
         };
         let mut query = None;
+        let mut seen = std::collections::HashSet::new();
         for (name, value) in pairs {
+            if name.starts_with('_') {
+                continue;
+            }
+            if !seen.insert(name.clone()) {
+                return Err(ApiError::bad_request(format!(
+                    "the {} parameter is given twice",
+                    output::clean(&name)
+                )));
+            }
             match name.as_str() {
                 "q" => query = Some(value),
                 "limit" => {
                     params.limit = search::read_limit(&value).map_err(invalid(&name, &value))?
+                }
+                "offset" => {
+                    params.offset = search::read_offset(&value).map_err(invalid(&name, &value))?
                 }
                 "kind" => {
                     params.kind = search::read_kind(&value).map_err(invalid(&name, &value))?
                 }
                 "plain" => params.plain = flag(&name, &value)?,
                 "count" => params.count = flag(&name, &value)?,
+                "correct" => params.correct = flag(&name, &value)?,
+                "forgiving" => params.forgiving = flag(&name, &value)?,
+                "typing" => params.typing = flag(&name, &value)?,
                 _ => {
                     return Err(ApiError::bad_request(format!(
-                        "unknown parameter '{}' (q, limit, kind, plain, count)",
-                        output::clean(&name)
+                        "unknown parameter '{}' ({})",
+                        output::clean(&name),
+                        SearchParams::NAMES
                     )));
                 }
             }
         }
         params.q = query.ok_or_else(|| ApiError::bad_request("the q parameter is missing"))?;
         Ok(params)
+    }
+
+    /// The search these parameters ask for.
+    fn options(&self) -> SearchOptions {
+        SearchOptions {
+            limit: self.limit,
+            offset: self.offset,
+            kind: self.kind,
+            plain: self.plain,
+            count: self.count,
+            correct: self.correct,
+            forgiving: self.forgiving,
+            typing: self.typing,
+            ..SearchOptions::default()
+        }
     }
 }
 
@@ -478,22 +529,31 @@ fn flag(name: &str, value: &str) -> std::result::Result<bool, ApiError> {
 
 async fn api_search(
     State(app): State<Arc<App>>,
+    headers: axum::http::HeaderMap,
     query: std::result::Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> std::result::Result<Response, ApiError> {
     let Query(pairs) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let params = SearchParams::read(pairs)?;
+    let asked = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     app.with_index(move |_, s| {
-        let options = SearchOptions {
-            limit: params.limit,
-            kind: params.kind,
-            plain: params.plain,
-            count: params.count,
-            ..SearchOptions::default()
+        // A search's answer is decided by its URL and the generation that answers it.
+        let etag = format!("W/\"{}\"", s.generation_name());
+        let mut response = match asked {
+            Some(asked) if asked.split(',').any(|tag| tag.trim() == etag) => {
+                StatusCode::NOT_MODIFIED.into_response()
+            }
+            _ => {
+                let results = search::search(s, &params.q, &params.options())?;
+                written(|out| output::results(out, &results, None, Style::Json))
+            }
         };
-        let results = search::search(s, &params.q, &options)?;
-        Ok(written(|out| {
-            output::results(out, &results, s.corpus(), Style::Json)
-        }))
+        if let Ok(value) = HeaderValue::from_str(&etag) {
+            response.headers_mut().insert(header::ETAG, value);
+        }
+        Ok(response)
     })
     .await
 }
@@ -511,7 +571,7 @@ async fn api_record(
     let name = format!("{doc}#{anchor}");
     app.with_index(move |_, s| match show::find(s, &name)? {
         show::Found::Record(record, body) => Ok(written(|out| {
-            output::record(out, &record, &body, s.corpus(), Style::Json)
+            output::record(out, &record, &body, None, Style::Json)
         })),
         show::Found::Nothing(missing) => Err(ApiError::new(
             StatusCode::NOT_FOUND,
@@ -528,6 +588,7 @@ async fn api_status(State(app): State<Arc<App>>) -> std::result::Result<Response
         let status = output::Status {
             index: &at.index,
             corpus: &at.corpus,
+            public: true,
             searchable: s,
             size_bytes: s.size_bytes()?,
             differences: &differences,
@@ -563,6 +624,22 @@ fn html_response(status: StatusCode, html: String) -> Response {
         html,
     )
         .into_response()
+}
+
+/// A method other than GET (and HEAD): `405` with a JSON body saying which method works.
+async fn not_allowed(method: Method) -> Response {
+    let mut response = ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!(
+            "method {} is not allowed here: only GET",
+            output::clean(method.as_str())
+        ),
+    )
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+    response
 }
 
 async fn not_found(uri: Uri) -> Response {
@@ -694,16 +771,25 @@ mod tests {
 
     #[test]
     fn search_parameters_are_read_as_the_cli_reads_its_options() {
-        let p = read("q=embolic+agent&limit=5&kind=reference&plain&count=false").unwrap();
+        let p = read("q=embolic+agent&limit=5&kind=reference&plain&count=false&_=171").unwrap();
         assert_eq!(
             p,
             SearchParams {
                 q: "embolic agent".into(),
                 limit: 5,
+                offset: 0,
                 kind: Some(RecordKind::Reference),
                 plain: true,
                 count: false,
+                correct: true,
+                forgiving: false,
+                typing: false,
             }
+        );
+        let p = read("q=oct&correct=false&forgiving&typing=1&offset=20").unwrap();
+        assert_eq!(
+            (p.correct, p.forgiving, p.typing, p.offset),
+            (false, true, true, 20)
         );
         assert_eq!(read("q=x&kind=all").unwrap().kind, None);
         for (bad, message) in [
@@ -716,6 +802,12 @@ mod tests {
             ("q=x&kind=chapter", "kind 'chapter' is not one of"),
             ("q=x&plain=maybe", "plain 'maybe' is not true or false"),
             ("q=x&sort=date", "unknown parameter 'sort'"),
+            ("q=x&q=y", "the q parameter is given twice"),
+            ("q=x&limit=5&limit=6", "the limit parameter is given twice"),
+            (
+                "q=x&offset=-1",
+                "offset '-1' is not a whole number from 0 to 10000",
+            ),
         ] {
             let e = read(bad).unwrap_err();
             assert_eq!(e.status, StatusCode::BAD_REQUEST, "{bad}");
