@@ -957,6 +957,7 @@ mod properties {
             query: t(8),
             corrected_query: Some(t(9)),
             suggestion: Some(t(10)),
+            read_as: None,
             typos_not_tried: vec![t(13)],
             total_hits: 1,
             total_hits_exact: true,
@@ -971,7 +972,7 @@ mod properties {
         ) {
             let results = results(&texts);
             let mut out = Vec::new();
-            super::results(&mut out, &results, Path::new("corpus"), Style::Plain).unwrap();
+            super::results(&mut out, &results, Some(Path::new("corpus")), Style::Plain).unwrap();
             let text = String::from_utf8(out).unwrap();
             prop_assert!(text.chars().all(|c| c == '\n' || !c.is_control()), "{text:?}");
         }
@@ -982,7 +983,7 @@ mod properties {
         ) {
             let results = results(&texts);
             let mut out = Vec::new();
-            super::results(&mut out, &results, Path::new("corpus"), Style::Json).unwrap();
+            super::results(&mut out, &results, Some(Path::new("corpus")), Style::Json).unwrap();
             let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
             prop_assert_eq!(value["hits"][0]["heading"].as_str(), Some(results.hits[0].record.heading.as_str()));
             prop_assert_eq!(value["query"].as_str(), Some(results.query.as_str()));
