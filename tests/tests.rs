@@ -10,6 +10,7 @@ mod matching;
 mod parse;
 mod ranking;
 mod rebuild;
+mod searchbox;
 mod serve;
 mod truth;
 mod util;

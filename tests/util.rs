@@ -199,7 +199,6 @@ pub struct Results {
     pub query: String,
     pub corrected_query: Option<String>,
     pub suggestion: Option<String>,
-    pub read_as: Option<serde_json::Value>,
     pub total_hits: usize,
     pub total_hits_exact: bool,
     pub hits: Vec<Hit>,
