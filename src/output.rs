@@ -943,6 +943,7 @@ mod properties {
                 vec![[0, snippet.len()]]
             },
             snippet,
+            heading_highlights: Vec::new(),
             explanation: Some(Explanation {
                 value: 1.5,
                 description: t(11),

@@ -222,8 +222,18 @@ async fn a_reader_types_a_query_and_lands_on_the_section_with_its_words_marked()
         b.screenshot("search-360").await;
         b.client.set_window_size(1440, 1000).await.unwrap();
 
+        // Enter shows the list and moves the focus to it (it opens nothing); the arrow then
         // Enter opens the first result: the document, scrolled to the section, words marked.
         b.type_into("#q", &Key::Enter.to_string()).await;
+        b.until(
+            "the focus on the results",
+            "return document.activeElement.id === 'results' && location.pathname === '/'",
+        )
+        .await;
+        let active = b.client.active_element().await.unwrap();
+        active.send_keys(&Key::Down.to_string()).await.unwrap();
+        let active = b.client.active_element().await.unwrap();
+        active.send_keys(&Key::Enter.to_string()).await.unwrap();
         let landed = b
             .until(
                 "the document page",
@@ -407,7 +417,19 @@ async fn markup_in_pages_and_queries_shows_as_text_and_runs_nothing() {
         b.results_for(hostile_query).await;
         assert_eq!(b.eval(injected).await, json!([true, 0]));
 
+        // Drawn by the server for a shared link: escaped the same way.
+        let shared = format!("{url}/?q={}", "%3Cimg+src%3Dx+onerror%3D%22window.pwned+%3D+4%22%3E+zebrafinch");
+        b.client.goto(&shared).await.unwrap();
+        b.results_for(hostile_query).await;
+        assert_eq!(b.eval(injected).await, json!([true, 0]));
+
         b.type_into("#q", &Key::Enter.to_string()).await;
+        b.until("the focus on the results", "return document.activeElement.id === 'results'")
+            .await;
+        let active = b.client.active_element().await.unwrap();
+        active.send_keys(&Key::Down.to_string()).await.unwrap();
+        let active = b.client.active_element().await.unwrap();
+        active.send_keys(&Key::Enter.to_string()).await.unwrap();
         b.until("the document page", "return location.pathname === '/docs/hostile' && document.readyState === 'complete'")
             .await;
         let page = b
@@ -420,6 +442,77 @@ async fn markup_in_pages_and_queries_shows_as_text_and_runs_nothing() {
             page,
             json!([true, 0, "Care <script>window.pwned = 1</script> guide", hostile_query])
         );
+        b
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_search_box_has_the_habits_readers_know() {
+    let env = Env::material_and_pages();
+    env.write(
+        "drugs.txt",
+        "Somatostatin analogues\n\nOctreotide and lanreotide control the hormones that \
+         neuroendocrine tumours make.\n\nSide effects\n\nOctreotide can cause gallstones.\n",
+    );
+    with_browser(&env, |b, url| async move {
+        b.client.goto(&format!("{url}/")).await.unwrap();
+        // The word being typed is completed: `oct` finds octreotide at once.
+        b.type_into("#q", "oct").await;
+        let results = b.results_for("oct").await;
+        assert!(
+            results.iter().any(|(_, marks)| marks.iter().any(|m| m.starts_with("Octreotide"))),
+            "{results:?}"
+        );
+        assert_eq!(b.eval("return document.title").await, "“oct” · Search · medsearch");
+        assert_eq!(b.eval("return document.getElementById('results').getAttribute('aria-busy')").await, "false");
+        assert_eq!(b.accessibility_violations().await, Vec::<String>::new());
+
+        // Half-typed syntax: results, and a quiet note instead of an error.
+        let field = b.client.find(Locator::Css("#q")).await.unwrap();
+        field.clear().await.unwrap();
+        field.send_keys("\"blood supply").await.unwrap();
+        let results = b.results_for("\"blood supply").await;
+        assert_eq!(results[0].0, "Hepatic arterial embolization");
+        let note = b
+            .until(
+                "the note",
+                "const c = document.getElementById('corrected'); return !c.hidden && c.textContent",
+            )
+            .await;
+        assert_eq!(note, "Searched for \"blood supply\".");
+        assert_eq!(b.accessibility_violations().await, Vec::<String>::new());
+
+        // "Search instead for" searches the words as typed.
+        field.clear().await.unwrap();
+        field.send_keys("side efects").await.unwrap();
+        b.results_for("side efects").await;
+        b.until(
+            "the correction",
+            "const c = document.getElementById('corrected'); return !c.hidden && c.textContent.startsWith('Showing results for side effects')",
+        )
+        .await;
+        let instead = b.client.find(Locator::Css("#corrected a")).await.unwrap();
+        instead.click().await.unwrap();
+        b.until(
+            "the search as typed",
+            "return location.search.includes('correct=false') && document.getElementById('corrected').hidden",
+        )
+        .await;
+        let results = b.results_for("side efects").await;
+        assert!(results.iter().all(|(_, marks)| marks.iter().all(|m| !m.to_lowercase().starts_with("effect"))), "{results:?}");
+
+        // A phone: the first result is in view above where the keyboard opens.
+        b.client.set_window_size(390, 844).await.unwrap();
+        b.client.goto(&format!("{url}/")).await.unwrap();
+        b.type_into("#q", "embolic agent").await;
+        b.results_for("embolic agent").await;
+        let top = b
+            .eval("return document.querySelector('#results > li').getBoundingClientRect().top")
+            .await;
+        assert!(top.as_f64().unwrap() <= 400.0, "first result at {top} px");
+        assert_eq!(b.accessibility_violations().await, Vec::<String>::new());
+        b.screenshot("search-390").await;
         b
     })
     .await;

@@ -72,6 +72,13 @@ fn correction_can_be_turned_off() {
     let env = pages();
     let corrected = env.search("side efects", &[]);
     assert_eq!(corrected.corrected_query.as_deref(), Some("side effects"));
+    // The heading's matches are marked too (the page highlights titles).
+    let heading = corrected
+        .hits
+        .iter()
+        .find(|h| h.heading == "Side effects")
+        .unwrap();
+    assert_eq!(heading.heading_highlights, [[0, 12]]);
     let as_written = env.search("side efects", &["--no-correct"]);
     assert_eq!(as_written.corrected_query, None);
     assert!(as_written.hits.iter().all(|h| {
@@ -229,4 +236,80 @@ fn urlencode(text: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+#[test]
+fn results_are_drawn_without_script_and_crawlers_find_every_page() {
+    let env = pages();
+    let server = Server::start(&env, &[]);
+    let (status, _, page) = get(&server.url, "/?q=embolic+agent");
+    assert_eq!(status, 200);
+    assert!(
+        page.contains(
+            r#"<li id="result-1"><h2><a href="/docs/liver-directed-therapy-for-neuroendocrine-cancer?q=embolic+agent#hepatic-arterial-embolization">Hepatic arterial <mark>embolization</mark></a></h2>"#
+        ),
+        "{page}"
+    );
+    assert!(page.contains(r#"data-query="embolic agent""#));
+    assert!(page.contains(r#"value="embolic agent""#));
+    assert!(page.contains("<title>“embolic agent” · Search · medsearch</title>"));
+    assert!(
+        page.contains(r#"aria-live="polite">Showing 2 of 2 results.</p>"#),
+        "{page}"
+    );
+    // The notes the script shows, drawn too; markup in the query stays text.
+    let (_, _, page) = get(&server.url, "/?q=side+efects");
+    assert!(
+        page.contains(
+            r#"Search instead for <a href="/?q=side+efects&amp;correct=false">side efects</a>"#
+        ),
+        "{page}"
+    );
+    let (_, _, page) = get(&server.url, "/?q=%22blood+supply");
+    assert!(
+        page.contains("Searched for &quot;blood supply&quot;."),
+        "{page}"
+    );
+    let (_, _, page) = get(&server.url, "/?q=%3Cscript%3Ealert(1)%3C/script%3E");
+    assert!(!page.contains("<script>alert"), "{page}");
+
+    let (status, _, robots) = get(&server.url, "/robots.txt");
+    assert_eq!(status, 200);
+    assert!(robots.contains("Disallow: /api/\n"), "{robots}");
+    assert!(
+        robots.contains(&format!("Sitemap: {}/sitemap.xml", server.url)),
+        "{robots}"
+    );
+    let (_, _, sitemap) = get(&server.url, "/sitemap.xml");
+    for doc in [
+        "drugs",
+        "radiation",
+        "liver-directed-therapy-for-neuroendocrine-cancer",
+    ] {
+        assert!(
+            sitemap.contains(&format!("<loc>{}/docs/{doc}</loc>", server.url)),
+            "{sitemap}"
+        );
+    }
+    let (status, _, list) = get(&server.url, "/docs/");
+    assert_eq!(status, 200);
+    assert!(
+        list.contains(r#"<a href="/docs/drugs">drugs</a>"#),
+        "{list}"
+    );
+    assert!(list.contains("3 pages in the index."), "{list}");
+    // A page removed from the index leaves the list.
+    std::fs::remove_file(env.path("corpus/drugs.txt")).unwrap();
+    assert_eq!(env.run(&["index"]).code, 0);
+    let mut gone = false;
+    for _ in 0..100 {
+        if !get(&server.url, "/docs/").2.contains("/docs/drugs") {
+            gone = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(gone);
+    let (status, _, icon) = get(&server.url, "/assets/icon.svg");
+    assert_eq!((status, icon.starts_with("<svg")), (200, true));
 }

@@ -220,6 +220,8 @@ pub struct Hit {
     pub breadcrumbs: Vec<String>,
     pub snippet: String,
     pub highlights: Vec<[usize; 2]>,
+    #[serde(default)]
+    pub heading_highlights: Vec<[usize; 2]>,
     pub reference: Option<serde_json::Map<String, serde_json::Value>>,
     pub reviewer: Option<serde_json::Map<String, serde_json::Value>>,
     pub url: Option<String>,

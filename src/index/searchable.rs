@@ -237,6 +237,36 @@ impl Searchable {
         Ok(records)
     }
 
+    /// Every document id of the index, sorted: the terms of the `doc` field that some live
+    /// record holds (no stored field is read).
+    pub fn document_ids(&self) -> Result<Vec<String>> {
+        use tantivy::DocSet;
+        let mut ids = std::collections::BTreeSet::new();
+        for segment in self.searcher.segment_readers() {
+            let inverted = segment.inverted_index(self.fields.doc)?;
+            let mut terms = inverted
+                .terms()
+                .stream()
+                .map_err(|e| Error::Tantivy(e.into()))?;
+            while terms.advance() {
+                let Ok(id) = std::str::from_utf8(terms.key()) else {
+                    continue;
+                };
+                let mut postings = inverted
+                    .read_postings_from_terminfo(terms.value(), IndexRecordOption::Basic)
+                    .map_err(|e| Error::Tantivy(e.into()))?;
+                let mut doc = postings.doc();
+                while doc != tantivy::TERMINATED && segment.is_deleted(doc) {
+                    doc = postings.advance();
+                }
+                if doc != tantivy::TERMINATED {
+                    ids.insert(id.to_string());
+                }
+            }
+        }
+        Ok(ids.into_iter().collect())
+    }
+
     /// The anchors of a document's records (empty when the index has no such document).
     pub fn anchors_of(&self, doc: &str) -> Result<HashSet<String>> {
         let records = self.records(RecordKey::Doc(doc))?;

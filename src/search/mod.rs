@@ -259,6 +259,9 @@ pub struct Hit {
     pub snippet: String,
     /// Byte ranges `[start, end)` of matches in `snippet`.
     pub highlights: Vec<[usize; 2]>,
+    /// Byte ranges `[start, end)` of matches in the record's heading (absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub heading_highlights: Vec<[usize; 2]>,
     /// Where the score comes from, when asked for ([`SearchOptions::explain`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explanation: Option<Explanation>,
@@ -470,6 +473,7 @@ fn run(
             record,
             snippet: String::new(),
             highlights: Vec::new(),
+            heading_highlights: Vec::new(),
             explanation: None,
         };
         hits.push((hit, body, address));
@@ -493,6 +497,7 @@ fn run(
             };
             let Snippet { text, highlights } = snippet::snippet(&body, &compiled.highlight, budget);
             (h.snippet, h.highlights) = (text, highlights);
+            h.heading_highlights = snippet::marks(&h.record.heading, &compiled.highlight);
         }
         if opts.explain {
             let explained = compiled.query.explain(searcher, address)?;

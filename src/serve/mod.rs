@@ -13,8 +13,12 @@
 //!   with the closest records when there is none).
 //! - `GET /api/status`: the object `status --json` prints (without its checksum pass, which
 //!   reads the whole index: `medsearch status` does that).
-//! - `GET /`: the search page ([`ASSETS`]: HTML, CSS and a script compiled into the binary);
-//!   `GET /docs/{doc}?q=`: a document as HTML with the query's words marked ([`page`]).
+//! - `GET /`: the search page ([`ASSETS`]: HTML, CSS, a script and an icon compiled into the
+//!   binary); `GET /?q=` draws the results in it on the server ([`page::search_page`]: the same
+//!   markup the script draws, so the page works without script and crawlers see results);
+//!   `GET /docs/{doc}?q=`: a document as HTML with the query's words marked ([`page`]);
+//!   `GET /docs/`: the list of documents; `GET /robots.txt` and `GET /sitemap.xml` (every
+//!   document page) for crawlers.
 //!
 //! Design:
 //! - axum on tokio. Every request that reads the index runs on tokio's blocking pool (a
@@ -74,7 +78,7 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 pub const MAX_QUEUED: usize = 256;
 
 /// The files of the search page, compiled into the binary: path, content type, content.
-pub const ASSETS: [(&str, &str, &str); 3] = [
+pub const ASSETS: [(&str, &str, &str); 4] = [
     (
         "/",
         "text/html; charset=utf-8",
@@ -89,6 +93,11 @@ pub const ASSETS: [(&str, &str, &str); 3] = [
         "/assets/app.js",
         "text/javascript; charset=utf-8",
         include_str!("assets/app.js"),
+    ),
+    (
+        "/assets/icon.svg",
+        "image/svg+xml",
+        include_str!("assets/icon.svg"),
     ),
 ];
 
@@ -184,8 +193,14 @@ fn router(app: Arc<App>) -> Router {
     if !app.settings.allowed_origins.is_empty() {
         api = api.layer(cors(&app.settings.allowed_origins));
     }
-    let mut router = api.route("/docs/{*doc}", get(doc_page));
-    for (path, content_type, content) in ASSETS {
+    let mut router = api
+        .route("/", get(home))
+        .route("/docs/{*doc}", get(doc_page))
+        .route("/docs/", get(doc_list))
+        .route("/docs", get(doc_list))
+        .route("/robots.txt", get(robots))
+        .route("/sitemap.xml", get(sitemap));
+    for (path, content_type, content) in ASSETS.into_iter().filter(|(path, ..)| *path != "/") {
         router = router.route(
             path,
             get(move || async move { ([(header::CONTENT_TYPE, content_type)], content) }),
@@ -612,6 +627,84 @@ async fn doc_page(
             Some(html) => html_response(StatusCode::OK, html),
             None => html_response(StatusCode::NOT_FOUND, page::not_found(&doc)),
         })
+    })
+    .await
+    .unwrap_or_else(IntoResponse::into_response)
+}
+
+/// `GET /`: the search page, with the results of `?q=` drawn in it ([`page::search_page`]).
+async fn home(
+    State(app): State<Arc<App>>,
+    query: std::result::Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Response {
+    let pairs = query.map(|Query(pairs)| pairs).unwrap_or_default();
+    let value = |name: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+    };
+    let q = value("q").unwrap_or_default();
+    let correct = value("correct").is_none_or(|v| v != "false");
+    if q.trim().is_empty() {
+        return html_response(StatusCode::OK, ASSETS[0].2.to_string());
+    }
+    app.with_index(move |_, s| {
+        Ok(html_response(
+            StatusCode::OK,
+            page::search_page(s, &q, correct)?,
+        ))
+    })
+    .await
+    .unwrap_or_else(IntoResponse::into_response)
+}
+
+/// `GET /docs/?page=N`: the list of documents.
+async fn doc_list(
+    State(app): State<Arc<App>>,
+    query: std::result::Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Response {
+    let page = query
+        .ok()
+        .and_then(|Query(pairs)| pairs.into_iter().find(|(n, _)| n == "page"))
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(1);
+    app.with_index(move |_, s| Ok(html_response(StatusCode::OK, page::document_list(s, page)?)))
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
+}
+
+/// This server's origin as the request names it (`http://` and its `Host`, when that is a
+/// plain host and port).
+fn own_origin(headers: &axum::http::HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            !h.is_empty()
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '-' | '[' | ']'))
+        })
+        .unwrap_or("localhost");
+    format!("http://{host}")
+}
+
+async fn robots(headers: axum::http::HeaderMap) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        page::robots(&own_origin(&headers)),
+    )
+        .into_response()
+}
+
+async fn sitemap(State(app): State<Arc<App>>, headers: axum::http::HeaderMap) -> Response {
+    let origin = own_origin(&headers);
+    app.with_index(move |_, s| {
+        Ok((
+            [(header::CONTENT_TYPE, "application/xml; charset=utf-8")],
+            page::sitemap(s, &origin)?,
+        )
+            .into_response())
     })
     .await
     .unwrap_or_else(IntoResponse::into_response)

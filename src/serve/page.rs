@@ -65,6 +65,246 @@ pub fn document(s: &Searchable, doc: &str, query: Option<&str>) -> Result<Option
     ))
 }
 
+/// The search page (`GET /`, the HTML of [`super::ASSETS`]); for `/?q=`, with the results
+/// drawn in it as the page's script draws them ([`result`]), so the page works without
+/// script and crawlers see the results; the script takes over from them (it reads the
+/// list's `data-query`). A query that cannot run (nothing to search) is shown as the script
+/// shows it. `correct` is false for `&correct=false`.
+pub fn search_page(s: &Searchable, query: &str, correct: bool) -> Result<String> {
+    let template = SEARCH_PAGE;
+    if query.trim().is_empty() {
+        return Ok(template.to_string());
+    }
+    let options = search::SearchOptions {
+        forgiving: true,
+        correct,
+        ..search::SearchOptions::default()
+    };
+    let (items, status, notice, suggestion, more) = match search::search(s, query, &options) {
+        Ok(results) => {
+            let ran = results.corrected_query.as_deref().unwrap_or(query);
+            let items = html! { @for hit in &results.hits { (result(hit, ran)) } };
+            let status = match (results.total_hits, results.total_hits_exact) {
+                (0, _) => format!("No results for “{query}”."),
+                (n, true) => format!(
+                    "Showing {} of {n} result{}.",
+                    results.hits.len(),
+                    if n == 1 { "" } else { "s" }
+                ),
+                (n, false) => format!("Showing {} of more than {n} results.", results.hits.len()),
+            };
+            let notice = match (&results.corrected_query, &results.read_as) {
+                (Some(fixed), _) => Some(html! {
+                    "Showing results for " strong { (fixed) } ". Search instead for "
+                    a href=(format!("/?{}&correct=false", query_string(query))) { (query) } "."
+                }),
+                (None, Some(read)) if read.plain => {
+                    Some(html! { "Searched for the words of “" (query) "”." })
+                }
+                (None, Some(read)) => Some(html! { "Searched for " (read.text) "." }),
+                (None, None) => None,
+            };
+            let suggestion = results.suggestion.as_ref().map(|q| {
+                html! { "Did you mean " a href=(format!("/?{}", query_string(q))) { (q) } "?" }
+            });
+            let more = results.hits.len() == search::DEFAULT_LIMIT
+                && !(results.total_hits_exact && results.total_hits <= results.hits.len());
+            (items, status, notice, suggestion, more)
+        }
+        Err(e) => (
+            html! {},
+            crate::output::clean(&e.to_string()),
+            None,
+            None,
+            false,
+        ),
+    };
+    let escaped = html! { (query) }.into_string();
+    let title = html! { "“" (query.trim()) "” · Search · medsearch" }.into_string();
+    let notice_html = |id: &str, content: Option<Markup>| match content {
+        Some(content) => html! { p id=(id) class="notice" { (content) } }.into_string(),
+        None => format!(r#"<p id="{id}" class="notice" hidden></p>"#),
+    };
+    let filled = template
+        .replacen(
+            "<title>Search · medsearch</title>",
+            &format!("<title>{title}</title>"),
+            1,
+        )
+        .replacen(
+            r#"<input id="q" name="q""#,
+            &format!(r#"<input id="q" name="q" value="{escaped}""#),
+            1,
+        )
+        .replacen(
+            r#"<p id="corrected" class="notice" hidden></p>"#,
+            &notice_html("corrected", notice),
+            1,
+        )
+        .replacen(
+            r#"aria-live="polite"></p>"#,
+            &format!(
+                r#"aria-live="polite">{}</p>"#,
+                html! { (status) }.into_string()
+            ),
+            1,
+        )
+        .replacen(
+            r#"tabindex="-1"></ol>"#,
+            &format!(
+                r#"tabindex="-1" data-query="{escaped}">{}</ol>"#,
+                items.into_string()
+            ),
+            1,
+        )
+        .replacen(
+            r#"<button id="more" class="more" type="button" hidden>"#,
+            if more {
+                r#"<button id="more" class="more" type="button">"#
+            } else {
+                r#"<button id="more" class="more" type="button" hidden>"#
+            },
+            1,
+        )
+        .replacen(
+            r#"<p id="suggestion" class="notice" hidden></p>"#,
+            &notice_html("suggestion", suggestion),
+            1,
+        );
+    Ok(filled)
+}
+
+/// The search page's HTML.
+const SEARCH_PAGE: &str = include_str!("assets/index.html");
+
+/// One result card, the markup the page's script draws (`card` in `assets/app.js`): the
+/// heading (its matches marked) linking to the document page at the record, the kind for
+/// citations (read as its own word), the headings above it and the live page's link, the
+/// snippet.
+pub fn result(hit: &search::Hit, ran: &str) -> Markup {
+    let record = &hit.record;
+    let heading = if record.heading.is_empty() {
+        &record.doc_title
+    } else {
+        &record.heading
+    };
+    let heading_marks = if record.heading.is_empty() {
+        &[][..]
+    } else {
+        &hit.heading_highlights[..]
+    };
+    let href = format!(
+        "/docs/{}?{}#{}",
+        record
+            .doc
+            .split('/')
+            .map(|p| encode(p))
+            .collect::<Vec<_>>()
+            .join("/"),
+        query_string(ran),
+        encode(&record.anchor)
+    );
+    let live = record
+        .url
+        .as_deref()
+        .filter(|u| u.starts_with("https://") || u.starts_with("http://"));
+    html! {
+        li id=(format!("result-{}", hit.rank)) {
+            h2 {
+                a href=(href) { (pieces(heading, 0..heading.len(), heading_marks)) }
+                @if record.kind != RecordKind::Section {
+                    span class="kind" { span class="visually-hidden" { ", " } (record.kind.as_str()) }
+                }
+            }
+            @if !record.breadcrumbs.is_empty() || live.is_some() {
+                p class="crumbs" {
+                    (record.breadcrumbs.join(" › "))
+                    @if let Some(url) = live {
+                        @if !record.breadcrumbs.is_empty() { " · " }
+                        a class="live" href=(url) { "on the site" }
+                    }
+                }
+            }
+            p class="snippet" { (pieces(&hit.snippet, 0..hit.snippet.len(), &hit.highlights)) }
+        }
+    }
+}
+
+/// A URL path segment, percent-encoded as `encodeURIComponent` does.
+fn encode(segment: &str) -> String {
+    let mut out = String::with_capacity(segment.len());
+    for b in segment.bytes() {
+        match b {
+            b'A'..=b'Z'
+            | b'a'..=b'z'
+            | b'0'..=b'9'
+            | b'-'
+            | b'_'
+            | b'.'
+            | b'!'
+            | b'~'
+            | b'*'
+            | b'\''
+            | b'('
+            | b')' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// `GET /docs/`: every document of the index, by id, linking to its page (for people and
+/// crawlers), [`DOCS_PER_PAGE`] a page (`?page=N`, from 1).
+pub fn document_list(s: &Searchable, page: usize) -> Result<String> {
+    let ids = s.document_ids()?;
+    let pages = ids.len().div_ceil(DOCS_PER_PAGE).max(1);
+    let page = page.clamp(1, pages);
+    let shown = ids
+        .iter()
+        .skip((page - 1) * DOCS_PER_PAGE)
+        .take(DOCS_PER_PAGE);
+    let body = html! {
+        h1 { "All pages" }
+        p { (ids.len()) " pages in the index." }
+        ul class="documents" {
+            @for id in shown {
+                li { a href=(format!("/docs/{}", id.split('/').map(encode).collect::<Vec<_>>().join("/"))) { (id) } }
+            }
+        }
+        @if pages > 1 {
+            nav aria-label="Pages of the list" {
+                @if page > 1 { a href=(format!("/docs/?page={}", page - 1)) { "Previous" } " " }
+                "Page " (page) " of " (pages)
+                @if page < pages { " " a href=(format!("/docs/?page={}", page + 1)) { "Next" } }
+            }
+        }
+    };
+    Ok(layout("All pages", "", None, body).into_string())
+}
+
+/// Documents a page of [`document_list`] shows.
+pub const DOCS_PER_PAGE: usize = 1000;
+
+/// `GET /sitemap.xml`: the address of every document page (at most the 50,000 a sitemap may
+/// hold), on the server at `origin` (`http://host:port`).
+pub fn sitemap(s: &Searchable, origin: &str) -> Result<String> {
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    for id in s.document_ids()?.iter().take(50_000) {
+        let path: Vec<String> = id.split('/').map(encode).collect();
+        let loc = html! { (format!("{origin}/docs/{}", path.join("/"))) }.into_string();
+        xml.push_str(&format!("  <url><loc>{loc}</loc></url>\n"));
+    }
+    xml.push_str("</urlset>\n");
+    Ok(xml)
+}
+
+/// `GET /robots.txt`: everything but the API may be crawled; the sitemap is at `origin`.
+pub fn robots(origin: &str) -> String {
+    format!("User-agent: *\nAllow: /\nDisallow: /api/\nSitemap: {origin}/sitemap.xml\n")
+}
+
 /// The page for a document the index does not have.
 pub fn not_found(doc: &str) -> String {
     let body = html! {
@@ -85,6 +325,7 @@ fn layout(title: &str, query: &str, back: Option<&str>, body: Markup) -> Markup 
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · medsearch" }
                 link rel="stylesheet" href="/assets/style.css";
+                link rel="icon" href="/assets/icon.svg" type="image/svg+xml";
             }
             body {
                 a class="skip" href="#content" { "Skip to content" }
