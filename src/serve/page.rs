@@ -230,6 +230,12 @@ pub fn result(hit: &search::Hit, ran: &str) -> Markup {
     }
 }
 
+/// The path of a document's page: `/docs/` and its id, each segment encoded.
+fn doc_path(id: &str) -> String {
+    let segments: Vec<String> = id.split('/').map(encode).collect();
+    format!("/docs/{}", segments.join("/"))
+}
+
 /// A URL path segment, percent-encoded as `encodeURIComponent` does.
 fn encode(segment: &str) -> String {
     let mut out = String::with_capacity(segment.len());
@@ -268,7 +274,7 @@ pub fn document_list(s: &Searchable, page: usize) -> Result<String> {
         p { (ids.len()) " pages in the index." }
         ul class="documents" {
             @for id in shown {
-                li { a href=(format!("/docs/{}", id.split('/').map(encode).collect::<Vec<_>>().join("/"))) { (id) } }
+                li { a href=(doc_path(id)) { (id) } }
             }
         }
         @if pages > 1 {
@@ -292,8 +298,7 @@ pub fn sitemap(s: &Searchable, origin: &str) -> Result<String> {
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
     for id in s.document_ids()?.iter().take(50_000) {
-        let path: Vec<String> = id.split('/').map(encode).collect();
-        let loc = html! { (format!("{origin}/docs/{}", path.join("/"))) }.into_string();
+        let loc = html! { (origin) (doc_path(id)) }.into_string();
         xml.push_str(&format!("  <url><loc>{loc}</loc></url>\n"));
     }
     xml.push_str("</urlset>\n");
