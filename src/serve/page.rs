@@ -194,13 +194,8 @@ pub fn result(hit: &search::Hit, ran: &str) -> Markup {
         &hit.heading_highlights[..]
     };
     let href = format!(
-        "/docs/{}?{}#{}",
-        record
-            .doc
-            .split('/')
-            .map(|p| encode(p))
-            .collect::<Vec<_>>()
-            .join("/"),
+        "{}?{}#{}",
+        doc_path(&record.doc),
         query_string(ran),
         encode(&record.anchor)
     );
