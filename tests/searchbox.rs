@@ -313,3 +313,38 @@ fn results_are_drawn_without_script_and_crawlers_find_every_page() {
     let (status, _, icon) = get(&server.url, "/assets/icon.svg");
     assert_eq!((status, icon.starts_with("<svg")), (200, true));
 }
+
+#[test]
+fn document_pages_keep_the_shape_of_their_source() {
+    let env = pages();
+    env.write(
+        "care.md",
+        "# Caring for yourself\n\nAfter treatment.\n\n## Side effects\n\n| Effect | How common |\n\
+         |---|---|\n| Fever | Common |\n\n1. Rest\n2. Drink water\n   - small sips\n\nSee \
+         [the guide](https://example.org/guide) and ~~hair loss~~ (not listed).\n\n\
+         ## When to call\n\n> Call if the fever lasts.\n\n<script>alert(1)</script>\n",
+    );
+    assert_eq!(env.run(&["index"]).code, 0);
+    let server = Server::start(&env, &[]);
+    let (status, _, page) = get(&server.url, "/docs/care?q=fever");
+    assert_eq!(status, 200);
+    for expected in [
+        "<table><thead><tr><th>Effect</th><th>How common</th></tr></thead>",
+        "<td><mark>Fever</mark></td>",
+        "<ol>\n<li>Rest</li>\n<li>Drink water\n<ul>\n<li>small sips</li>",
+        r#"<a href="https://example.org/guide" rel="noopener noreferrer">the guide</a>"#,
+        "<del>hair loss</del>",
+        "<blockquote>",
+        r#"<h2 id="side-effects">Side effects</h2>"#,
+        r##"<nav class="contents" aria-label="Contents"><h2>On this page</h2><ol><li><a href="#side-effects">Side effects</a></li><li><a href="#when-to-call">When to call</a></li></ol></nav>"##,
+    ] {
+        assert!(page.contains(expected), "{expected}\n{page}");
+    }
+    assert!(!page.contains("<script>alert"), "{page}");
+    // A page in the text layout: each section whole, with a link to itself.
+    let (_, _, page) = get(&server.url, "/docs/drugs");
+    assert!(
+        page.contains(r##"<section class="record"><h2 id="side-effects">Side effects</h2><a class="permalink" href="#side-effects">"##),
+        "{page}"
+    );
+}

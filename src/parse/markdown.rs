@@ -21,14 +21,18 @@ use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 
 use super::{Block, Page, metadata};
 
+/// The Markdown medsearch reads: CommonMark with GitHub's tables, strikethrough, task lists
+/// and footnotes, and YAML front matter (the served document pages render with the same).
+pub const OPTIONS: Options = Options::ENABLE_TABLES
+    .union(Options::ENABLE_STRIKETHROUGH)
+    .union(Options::ENABLE_TASKLISTS)
+    .union(Options::ENABLE_FOOTNOTES)
+    .union(Options::ENABLE_YAML_STYLE_METADATA_BLOCKS);
+
 /// Reads a Markdown page; `None` when it has no text.
 pub fn page(text: &str) -> Option<Page> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let options = Options::ENABLE_TABLES
-        | Options::ENABLE_STRIKETHROUGH
-        | Options::ENABLE_TASKLISTS
-        | Options::ENABLE_FOOTNOTES
-        | Options::ENABLE_YAML_STYLE_METADATA_BLOCKS;
+    let options = OPTIONS;
     let mut reader = Reader {
         lines: LineStarts::of(text),
         source: text,
@@ -43,10 +47,11 @@ pub fn page(text: &str) -> Option<Page> {
 
 /// Where each line starts, for turning byte offsets into 1-based line numbers (`\n`, `\r\n`
 /// and a lone `\r` end lines, as CommonMark says).
-struct LineStarts(Vec<usize>);
+pub(crate) struct LineStarts(Vec<usize>);
 
 impl LineStarts {
-    fn of(text: &str) -> LineStarts {
+    /// Where each line of `text` starts (`\n`, `\r\n` and a lone `\r` end lines).
+    pub(crate) fn of(text: &str) -> LineStarts {
         let bytes = text.as_bytes();
         let mut starts = vec![0];
         for (i, &b) in bytes.iter().enumerate() {
@@ -58,7 +63,8 @@ impl LineStarts {
         LineStarts(starts)
     }
 
-    fn line(&self, offset: usize) -> usize {
+    /// The 1-based line of a byte offset.
+    pub(crate) fn line(&self, offset: usize) -> usize {
         self.0.partition_point(|&start| start <= offset)
     }
 }

@@ -43,6 +43,7 @@
 //!   finish, then exits 0. It listens on loopback unless given another address.
 
 pub mod live;
+pub mod markdown;
 pub mod page;
 
 use std::net::SocketAddr;

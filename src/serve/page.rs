@@ -1,6 +1,9 @@
 //! A document as an HTML page (`GET /docs/{doc}`), with the query's words marked.
 //!
-//! Records are rendered in line order: a section's heading as `<hN id="ANCHOR">`, N one more
+//! A Markdown document is rendered from its file ([`super::markdown`]: tables, lists, links,
+//! emphasis, code... sanitised). Other documents' records are rendered in line order, each in
+//! a `<section class="record">` (the target section is highlighted whole) with a link to
+//! itself: a section's heading as `<hN id="ANCHOR">`, N one more
 //! than the number of headings above it (the title is `h1`; capped at `h6`); its body's
 //! paragraphs (blocks between blank lines) as `<p>`, and runs of lines that start with a
 //! bullet (`•`, `-`, `*`, `–`) as a `<ul>`; consecutive references as an `<ol>` and reviewers
@@ -43,12 +46,36 @@ pub fn document(s: &Searchable, doc: &str, query: Option<&str>) -> Result<Option
             .and_then(|q| search::highlights(s, q, false).ok())
             .unwrap_or_default(),
     };
+    let markdown = [".md", ".markdown"]
+        .iter()
+        .any(|ext| first.path.to_ascii_lowercase().ends_with(ext));
+    let source = markdown
+        .then(|| std::fs::read_to_string(s.corpus().join(&first.path)).ok())
+        .flatten();
+    let contents: Vec<&StoredRecord> = records
+        .iter()
+        .skip(1)
+        .map(|(r, _)| r)
+        .filter(|r| r.kind == RecordKind::Section)
+        .collect();
     let body = html! {
+        @if contents.len() > 1 {
+            nav class="contents" aria-label="Contents" {
+                h2 { "On this page" }
+                ol {
+                    @for r in &contents { li { a href=(format!("#{}", r.anchor)) { (r.heading) } } }
+                }
+            }
+        }
         article {
-            @for group in groups(&records) {
-                @match group {
-                    Group::Section(record, body) => (section(record, body, &mut marker)),
-                    Group::Citations(kind, items) => (citations(kind, items, &mut marker)),
+            @if let Some(source) = &source {
+                (maud::PreEscaped(super::markdown::render(source, &records, &marker.wanted)))
+            } @else {
+                @for group in groups(&records) {
+                    @match group {
+                        Group::Section(record, body) => (section(record, body, &mut marker)),
+                        Group::Citations(kind, items) => (citations(kind, items, &mut marker)),
+                    }
                 }
             }
         }
@@ -389,13 +416,21 @@ fn section(record: &StoredRecord, body: &str, marker: &mut Marker) -> Markup {
         _ => html! { h6 id=(record.anchor) { (heading) } },
     };
     html! {
-        (heading)
-        @for block in blocks(body) {
-            @match block {
-                Block::Paragraph(range) => p { (linked(body, range, &marked)) },
-                Block::List(items) => ul {
-                    @for item in items { li { (linked(body, item, &marked)) } }
-                },
+        section class="record" {
+            (heading)
+            @if !record.breadcrumbs.is_empty() {
+                a class="permalink" href=(format!("#{}", record.anchor)) {
+                    "Link to this section"
+                    span class="visually-hidden" { ": " (record.heading) }
+                }
+            }
+            @for block in blocks(body) {
+                @match block {
+                    Block::Paragraph(range) => p { (linked(body, range, &marked)) },
+                    Block::List(items) => ul {
+                        @for item in items { li { (linked(body, item, &marked)) } }
+                    },
+                }
             }
         }
     }
