@@ -8,7 +8,9 @@
 //! Prints one JSON object: `{"queries", "rounds", "p50_ms", "p99_ms", "mean_ms", "max_ms"}`.
 //! Each round runs every query once; the first round is a warm-up and is not counted.
 //! FEEDBACK is `auto` (the default, as the CLI runs), `on` or `off`: query feedback roughly
-//! doubles the work of a long query, so its cost is measured apart.
+//! doubles the work of a long query, so its cost is measured apart. `typing` instead runs
+//! each query as the search page sends it while people type (`--typing --forgiving`, query
+//! syntax, feedback auto): give it the prefixes a reader types (`scripts/bench.py typing`).
 //!
 //! Correctness: before timing, every query also runs through the `medsearch` binary
 //! (`search --plain --json`), and the in-process hits (ids, ranks, scores, snippets) must be
@@ -36,18 +38,21 @@ fn main() {
     let rounds: usize = rest
         .first()
         .map_or(5, |r| r.parse().expect("ROUNDS is a number"));
+    let typing = rest.get(1).map(String::as_str) == Some("typing");
     let feedback = match rest.get(1).map(String::as_str) {
-        None | Some("auto") => Feedback::Auto,
+        None | Some("auto") | Some("typing") => Feedback::Auto,
         Some("on") => Feedback::On,
         Some("off") => Feedback::Off,
-        Some(other) => panic!("FEEDBACK is auto, on or off, not {other}"),
+        Some(other) => panic!("FEEDBACK is auto, on, off or typing, not {other}"),
     };
     let (corpus, index_dir) = (PathBuf::from(corpus), PathBuf::from(index_dir));
     let searchable = Searchable::open(&index_dir, &corpus).expect("open index");
     let queries = eval::read_queries(&PathBuf::from(queries)).expect("read queries");
     let opts = SearchOptions {
         limit: 10,
-        plain: true,
+        plain: !typing,
+        typing,
+        forgiving: typing,
         feedback,
         ..SearchOptions::default()
     };
@@ -55,7 +60,7 @@ fn main() {
         .iter()
         .map(|q| {
             let ours = fingerprint(&search::search(&searchable, &q.text, &opts).expect("search"));
-            let cli = cli_fingerprint(&corpus, &index_dir, &q.text, feedback);
+            let cli = cli_fingerprint(&corpus, &index_dir, &q.text, feedback, typing);
             assert_eq!(ours, cli, "in-process and CLI hits differ for {:?}", q.text);
             ours
         })
@@ -97,22 +102,27 @@ fn fingerprint_json(value: &serde_json::Value) -> String {
 }
 
 /// The same fingerprint from the `medsearch` binary.
-fn cli_fingerprint(corpus: &Path, index_dir: &Path, query: &str, feedback: Feedback) -> String {
+fn cli_fingerprint(
+    corpus: &Path,
+    index_dir: &Path,
+    query: &str,
+    feedback: Feedback,
+    typing: bool,
+) -> String {
     let feedback = match feedback {
         Feedback::Auto => "auto",
         Feedback::On => "on",
         Feedback::Off => "off",
     };
+    let mode: &[&str] = if typing {
+        &["--typing", "--forgiving"]
+    } else {
+        &["--plain"]
+    };
     let out = Command::new(env!("CARGO_BIN_EXE_medsearch"))
-        .args([
-            "search",
-            "--plain",
-            "--json",
-            "--limit",
-            "10",
-            "--feedback",
-            feedback,
-        ])
+        .arg("search")
+        .args(mode)
+        .args(["--json", "--limit", "10", "--feedback", feedback])
         .arg("--corpus")
         .arg(corpus)
         .arg("--index")

@@ -3,6 +3,7 @@
 
     python3 scripts/bench.py all [--pages 10000 100000] [--runs 30]   # writes BENCHMARKS.md
     python3 scripts/bench.py latency [--pages 100000]                 # the in-process table alone
+    python3 scripts/bench.py typing [--pages 100000]                  # the search box while typing
     python3 scripts/bench.py watch [--pages 100000] [--rounds 20]     # write -> search with --watch
     python3 scripts/bench.py rebuild [--pages 10000]
     python3 scripts/bench.py compare --baseline REF [--pages 100000] [--runs 20]
@@ -218,6 +219,36 @@ def scale_index(pages):
 
 
 LATENCY_SRC = Path("benches") / "latency.rs"
+
+
+def typing(args):
+    """The search page while people type: every prefix a reader types of the MED and
+    Cranfield queries (`s`, `si`, `sid`... `side effects`; letters, digits and spaces only),
+    each run as the page sends it (`--typing --forgiving`: its last word completed), in
+    process at the scale corpus; beside it the whole queries as plain words."""
+    build_release()
+    scale = scale_index(args.pages)
+    _, words = bench_queries()
+    prefixes = BENCH / "typing.tsv"
+    with prefixes.open("w") as f:
+        n = 0
+        for query in words[: args.queries]:
+            text = " ".join(query)
+            for end in range(1, len(text) + 1):
+                if text[end - 1] != " ":
+                    n += 1
+                    f.write(f"t{n}\t{text[:end]}\n")
+    whole = BENCH / "typing-whole.tsv"
+    whole.write_text("".join(f"w{i}\t{' '.join(q)}\n" for i, q in enumerate(words[: args.queries])))
+    rows = []
+    for name, queries, mode in [("prefixes as typed (`--typing --forgiving`)", prefixes, "typing"),
+                                ("the whole queries (plain words)", whole, "auto")]:
+        r = latency_command(ROOT, ROOT / "target", corpus(args.pages), scale / "index", queries,
+                            args.rounds, mode)
+        rows.append(f"| {name} | {r['queries']} | {r['p50_ms']:.2f} ms | {r['p99_ms']:.2f} ms | "
+                    f"{r['max_ms']:.2f} ms |")
+    return "\n".join([f"**While typing, in process at {args.pages} pages** ({args.rounds} rounds)", "",
+                      "| queries | count | p50 | p99 | max |", "|---|---|---|---|---|", *rows, ""])
 
 
 def latency_command(src, target, corpus_dir, index_dir, queries, rounds, feedback="auto"):
@@ -795,6 +826,10 @@ def main():
     p.add_argument("--rounds", type=int, default=20)
     p = sub.add_parser("latency", parents=[common])
     p.add_argument("--pages", type=int, nargs="+", default=[100000])
+    p = sub.add_parser("typing", parents=[common])
+    p.add_argument("--pages", type=int, default=100000)
+    p.add_argument("--queries", type=int, default=20)
+    p.add_argument("--rounds", type=int, default=3)
     p = sub.add_parser("all", parents=[common])
     p.add_argument("--pages", type=int, nargs="+", default=[10000, 100000])
     p.add_argument("--runs", type=int, default=30)
@@ -819,6 +854,10 @@ def main():
     elif args.what == "watch":
         print(f"{machine()}; {time.strftime('%Y-%m-%d')}\n")
         print(watch(args))
+    elif args.what == "typing":
+        print(f"{machine()}; {time.strftime('%Y-%m-%d')}; `python3 scripts/bench.py typing "
+              f"--pages {args.pages}`\n")
+        print(typing(args))
     elif args.what == "latency":
         build_release()
         out = [f"{machine()}; {time.strftime('%Y-%m-%d')}; `python3 scripts/bench.py latency "

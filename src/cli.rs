@@ -157,6 +157,10 @@ struct SearchArgs {
     /// words it begins (`oct` finds octreotide), as the search page does while you type.
     #[arg(long)]
     typing: bool,
+    /// Read a query that does not parse as the search page does (an unclosed quote or bracket
+    /// closed, else plain words) instead of failing; JSON `read_as` says how it was read.
+    #[arg(long)]
+    forgiving: bool,
     /// Hits to skip before the first one shown (paging: `--offset 10 --limit 10` is the second
     /// page).
     #[arg(long, default_value_t = 0, value_name = "N", value_parser = search::read_offset)]
@@ -374,6 +378,7 @@ impl SearchArgs {
                 count: self.count,
                 correct: !self.no_correct,
                 typing: self.typing,
+                forgiving: self.forgiving,
                 offset: self.offset,
                 ..SearchOptions::default()
             },
