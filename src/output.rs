@@ -936,6 +936,7 @@ mod properties {
                 reviewer: None,
                 url: None,
                 lang: None,
+                metadata: Vec::new(),
             },
             highlights: if snippet.is_empty() {
                 vec![]

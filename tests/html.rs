@@ -112,9 +112,13 @@ fn a_site_indexes_with_the_pages_own_anchors_lines_and_text() {
     // table rows with their cells apart, <img alt> as text, <pre> lines kept.
     assert_eq!(
         body("treatments/embolization#embolization"),
-        "Last medical review: May 2024\n\nHepatic arterial embolization reduces the blood supply \
-         to liver tumours & shrinks them.\nA thin tube called a catheter is placed in the hepatic \
-         artery."
+        "Hepatic arterial embolization reduces the blood supply to liver tumours & shrinks \
+         them.\nA thin tube called a catheter is placed in the hepatic artery."
+    );
+    // The `Key: value` line under the title is the page's metadata, as in the text layout.
+    assert_eq!(
+        records["treatments/embolization#embolization"]["metadata"],
+        serde_json::json!([["Last medical review", "May 2024"]])
     );
     assert_eq!(
         body("treatments/embolization#chemoembolization"),
@@ -276,6 +280,16 @@ fn hits_link_to_the_live_page_and_the_base_url_is_kept() {
     assert_eq!(
         results["hits"][0]["url"],
         "https://www.example.net/info/drugs/octreotide.htm#side-effects"
+    );
+    let (_, _, page) = server.get("/docs/treatments/embolization");
+    assert!(
+        page.contains(r#"<p class="reviewed">Last medical review: May 2024</p>"#),
+        "{page}"
+    );
+    let lead = &env.search("\"thin tube\"", &[]).hits[0];
+    assert_eq!(
+        lead.metadata,
+        [("Last medical review".to_string(), "May 2024".to_string())]
     );
     let (status, _, page) = server.get("/docs/drugs/octreotide");
     assert_eq!(status, 200);

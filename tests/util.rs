@@ -226,6 +226,8 @@ pub struct Hit {
     pub reviewer: Option<serde_json::Map<String, serde_json::Value>>,
     pub url: Option<String>,
     pub lang: Option<String>,
+    #[serde(default)]
+    pub metadata: Vec<(String, String)>,
 }
 
 impl Hit {

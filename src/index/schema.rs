@@ -52,6 +52,10 @@ pub struct StoredRecord {
     /// The page's language (`<html lang>`), when it says.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lang: Option<String>,
+    /// The page's `Key: value` lines under its title ("Last medical review"), on its lead
+    /// record only.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub metadata: Vec<(String, String)>,
 }
 
 /// The fields of the schema.
@@ -83,6 +87,8 @@ pub struct Fields {
     pub href: Field,
     /// The page's language (stored only).
     pub lang: Field,
+    /// The page's metadata as JSON pairs, on the lead record (stored only).
+    pub meta: Field,
     /// Headings above the record (stored only, one value each).
     pub breadcrumbs: Field,
     /// Parsed reference or reviewer fields as JSON (stored only).
@@ -139,6 +145,7 @@ impl Fields {
         b.add_text_field("url", STORED);
         b.add_text_field("href", STORED);
         b.add_text_field("lang", STORED);
+        b.add_text_field("meta", STORED);
         b.add_text_field("citation", STORED);
         b.add_text_field(
             "cite",
@@ -174,6 +181,7 @@ impl Fields {
             url: f("url")?,
             href: f("href")?,
             lang: f("lang")?,
+            meta: f("meta")?,
             citation: f("citation")?,
             cite: f("cite")?,
             kind_code: f(KIND_CODE)?,
@@ -226,6 +234,11 @@ impl Fields {
                 Some(format!("{}{href}", base_url?))
             }),
             lang: Some(text(self.lang)).filter(|l| !l.is_empty()),
+            metadata: doc
+                .get_first(self.meta)
+                .and_then(|v| v.as_str())
+                .and_then(|json| serde_json::from_str(json).ok())
+                .unwrap_or_default(),
         };
         (record, text(self.body))
     }
@@ -269,6 +282,10 @@ impl Fields {
                 }
                 if let Some(lang) = &doc.lang {
                     d.add_text(self.lang, lang);
+                }
+                if i == 0 && !doc.metadata.is_empty() {
+                    let pairs = serde_json::to_string(&doc.metadata).expect("pairs serialize");
+                    d.add_text(self.meta, pairs);
                 }
                 if let Some(c) = &r.citation {
                     d.add_text(

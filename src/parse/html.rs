@@ -216,6 +216,7 @@ pub fn page(text: &str, warnings: &mut Vec<String>) -> Option<HtmlPage> {
         lines: &lines,
         blocks: Vec::new(),
         title: None,
+        title_at: 0,
         text: String::new(),
         line: 1,
         gathering: Gathering::Paragraph,
@@ -237,6 +238,20 @@ pub fn page(text: &str, warnings: &mut Vec<String>) -> Option<HtmlPage> {
             page.title = text;
             page.title_line = line;
             page.title_anchor = anchor;
+            // `Key: value` paragraphs right after the title are metadata, as in the text
+            // layout ("Last medical review: May 2024").
+            let after_title = walker.title_at;
+            while let Some(Block::Paragraph { text, .. }) = page.blocks.get(after_title) {
+                let Some(meta) = text
+                    .lines()
+                    .map(super::metadata)
+                    .collect::<Option<Vec<_>>>()
+                else {
+                    break;
+                };
+                page.metadata.extend(meta);
+                page.blocks.remove(after_title);
+            }
         }
         None => {
             let title = element("title");
@@ -389,8 +404,9 @@ enum Gathering {
 struct Walker<'a> {
     lines: &'a HashMap<NodeId, usize>,
     blocks: Vec<Block>,
-    /// The title: the first `<h1>`'s text, line and anchor.
+    /// The title: the first `<h1>`'s text, line and anchor; and how many blocks came before it.
     title: Option<(String, usize, Option<String>)>,
+    title_at: usize,
     /// Text gathered since the last separation, and its line.
     text: String,
     line: usize,
@@ -580,6 +596,7 @@ impl Walker<'_> {
                 let text = collapsed(&text);
                 if level == 1 && self.title.is_none() {
                     self.title = Some((text, line, anchor));
+                    self.title_at = self.blocks.len();
                 } else {
                     self.blocks.push(Block::Heading {
                         level,
@@ -745,6 +762,15 @@ impl TreeSink for Lines {
 mod tests {
     use super::*;
 
+    /// A block's line.
+    fn block_line(block: &Block) -> usize {
+        match block {
+            Block::Heading { line, .. }
+            | Block::Paragraph { line, .. }
+            | Block::Item { line, .. } => *line,
+        }
+    }
+
     fn read(html: &str) -> HtmlPage {
         page(html, &mut Vec::new()).expect("a page")
     }
@@ -869,15 +895,7 @@ mod tests {
         let html = "<html>\n<body>\n<main>\n<h1>Title</h1>\n\n<p>Para\non two lines</p>\n<h2>Next</h2>\n</main>";
         let p = read(html).page;
         assert_eq!(p.title_line, 4);
-        let lines: Vec<usize> = p
-            .blocks
-            .iter()
-            .map(|b| match b {
-                Block::Heading { line, .. }
-                | Block::Paragraph { line, .. }
-                | Block::Item { line, .. } => *line,
-            })
-            .collect();
+        let lines: Vec<usize> = p.blocks.iter().map(block_line).collect();
         assert_eq!(lines, [6, 8]);
     }
 

@@ -125,6 +125,7 @@ mod tests {
                     reviewer: None,
                     url: None,
                     lang: None,
+                    metadata: Vec::new(),
                 };
                 (record, r.body.clone())
             })

@@ -418,6 +418,9 @@ fn section(record: &StoredRecord, body: &str, marker: &mut Marker) -> Markup {
     html! {
         section class="record" {
             (heading)
+            @if let Some((key, value)) = reviewed(record) {
+                p class="reviewed" { (key) ": " (value) }
+            }
             @if !record.breadcrumbs.is_empty() {
                 a class="permalink" href=(format!("#{}", record.anchor)) {
                     "Link to this section"
@@ -434,6 +437,15 @@ fn section(record: &StoredRecord, body: &str, marker: &mut Marker) -> Markup {
             }
         }
     }
+}
+
+/// The page's "Last medical review" line (a metadata key about a review, with a value), on
+/// its lead record.
+fn reviewed(record: &StoredRecord) -> Option<&(String, String)> {
+    record
+        .metadata
+        .iter()
+        .find(|(key, value)| key.to_lowercase().contains("review") && !value.is_empty())
 }
 
 fn citations(kind: RecordKind, items: Vec<(&StoredRecord, &str)>, marker: &mut Marker) -> Markup {
