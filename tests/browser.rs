@@ -252,6 +252,16 @@ async fn a_reader_types_a_query_and_lands_on_the_section_with_its_words_marked()
             )
             .await;
         assert_eq!(section["target"], true);
+        // The whole target section is highlighted, not only its heading.
+        let highlighted = b
+            .eval(
+                "const h = document.getElementById('hepatic-arterial-embolization');
+                 return [getComputedStyle(h.closest('section')).backgroundColor,
+                         h.closest('section').querySelectorAll('p').length];",
+            )
+            .await;
+        assert_eq!(highlighted[0], "rgb(247, 245, 250)", "{highlighted}");
+        assert!(highlighted[1].as_u64().unwrap() > 1, "{highlighted}");
         assert!(section["scrolled"].as_f64().unwrap() > 0.0, "{section}");
         assert!(section["top"].as_f64().unwrap().abs() < 100.0, "{section}");
         let marks = section["marks"].as_array().unwrap();
@@ -501,6 +511,22 @@ async fn the_search_box_has_the_habits_readers_know() {
         .await;
         let results = b.results_for("side efects").await;
         assert!(results.iter().all(|(_, marks)| marks.iter().all(|m| !m.to_lowercase().starts_with("effect"))), "{results:?}");
+
+        // A citation's kind is read as a word of its own; a page's lead shows its title once.
+        field.clear().await.unwrap();
+        field.send_keys("Macmillan").await.unwrap();
+        b.results_for("Macmillan").await;
+        let heading = b
+            .eval("return Array.from(document.querySelectorAll('#results h2')).map(h => h.textContent).find(t => t.includes('reference'))")
+            .await;
+        assert!(heading.as_str().unwrap().ends_with(", reference"), "{heading}");
+        field.clear().await.unwrap();
+        field.send_keys("somatostatin analogues").await.unwrap();
+        b.results_for("somatostatin analogues").await;
+        let lead = b
+            .eval("const li = Array.from(document.querySelectorAll('#results > li')).find(li => li.querySelector('h2').textContent === 'Somatostatin analogues'); return li ? li.textContent : null")
+            .await;
+        assert_eq!(lead.as_str().unwrap().matches("Somatostatin analogues").count(), 1, "{lead}");
 
         // A phone: the first result is in view above where the keyboard opens.
         b.client.set_window_size(390, 844).await.unwrap();
