@@ -42,7 +42,7 @@ pub const ABBREVIATIONS: &str = "abbreviations.bin";
 pub const WORDS: &str = "words.txt";
 
 /// Bumped whenever the schema, parser or analyzer change what an index holds.
-pub const FORMAT_VERSION: u32 = 10;
+pub const FORMAT_VERSION: u32 = 11;
 
 /// The fingerprint of this build of medsearch's indexing: the format, medsearch's version, and
 /// the versions of the crates whose behaviour decides what an index holds (the stemmer, the
