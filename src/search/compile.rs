@@ -13,7 +13,8 @@
 //!   phrase (and, if [`Ranking::proximity_boost`] is not 0, as a sloppy phrase within
 //!   [`PROXIMITY_SLOP`] positions), per field, so records where the words stand together rank
 //!   above records that merely contain them;
-//! - `word*` expands over the index's terms (at most [`MAX_PREFIX_TERMS`] per field);
+//! - `word*` expands over the index's terms (the [`Ranking::prefix_terms`] most frequent per
+//!   field; `doc:` prefixes at most [`MAX_PREFIX_TERMS`] documents);
 //! - a word or phrase with synonyms or an abbreviation's other form ([`crate::expand`]; for a
 //!   run of plain words, any part of the run) also searches them, as optional clauses scaled to
 //!   count their weight of a literal match: the scale is the ratio of the query's and the
@@ -626,7 +627,8 @@ impl Compiler<'_> {
             .collect();
         let mut terms = BTreeSet::new();
         for f in self.text_fields(field) {
-            terms.extend(expand_prefix(self.searcher, f, &token.text)?);
+            let most = self.ranking.prefix_terms;
+            terms.extend(expand_prefix(self.searcher, f, &token.text, most)?);
             for stem in &stems {
                 if term_exists(self.searcher, f, stem)? {
                     terms.insert(stem.clone());
@@ -670,7 +672,7 @@ impl Compiler<'_> {
         if !prefix {
             return Ok(self.clause(filter(self.fields.doc, text), label));
         }
-        let ids = expand_prefix(self.searcher, self.fields.doc, text)?;
+        let ids = expand_prefix(self.searcher, self.fields.doc, text, MAX_PREFIX_TERMS)?;
         let ids = ids
             .iter()
             .map(|id| Clause::same(filter(self.fields.doc, id)));
@@ -859,10 +861,17 @@ fn term_exists(searcher: &Searcher, field: Field, term: &str) -> Result<bool> {
     Ok(false)
 }
 
-/// Index terms of `field` that start with `prefix`, across segments, at most
-/// [`MAX_PREFIX_TERMS`].
-fn expand_prefix(searcher: &Searcher, field: Field, prefix: &str) -> Result<BTreeSet<String>> {
-    let mut found = BTreeSet::new();
+/// Index terms of `field` that start with `prefix`, across segments: the `most` that the most
+/// records hold (then the alphabetically first), from the first [`PREFIX_SCAN`] of each
+/// segment's dictionary (so a one-letter prefix costs a bounded walk, and `a*` stands for
+/// `and`, `are`, `as`..., not for `a`, `aa`, `aaa`).
+fn expand_prefix(
+    searcher: &Searcher,
+    field: Field,
+    prefix: &str,
+    most: usize,
+) -> Result<BTreeSet<String>> {
+    let mut freq: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
     for segment in searcher.segment_readers() {
         let inverted = segment.inverted_index(field)?;
         let mut stream = inverted
@@ -871,18 +880,25 @@ fn expand_prefix(searcher: &Searcher, field: Field, prefix: &str) -> Result<BTre
             .ge(prefix.as_bytes())
             .into_stream()
             .map_err(|e| Error::Tantivy(e.into()))?;
-        while stream.advance() && found.len() < MAX_PREFIX_TERMS {
+        let mut scanned = 0;
+        while scanned < PREFIX_SCAN && stream.advance() {
+            scanned += 1;
             let Ok(term) = std::str::from_utf8(stream.key()) else {
                 continue;
             };
             if !term.starts_with(prefix) {
                 break;
             }
-            found.insert(term.to_string());
+            *freq.entry(term.to_string()).or_default() += u64::from(stream.value().doc_freq);
         }
     }
-    Ok(found)
+    let mut ranked: Vec<(String, u64)> = freq.into_iter().collect();
+    ranked.sort_by(|(a, x), (b, y)| y.cmp(x).then_with(|| a.cmp(b)));
+    Ok(ranked.into_iter().take(most).map(|(t, _)| t).collect())
 }
+
+/// Most dictionary entries a prefix's expansion reads per segment ([`expand_prefix`]).
+const PREFIX_SCAN: usize = 100_000;
 
 #[cfg(test)]
 mod tests {

@@ -81,6 +81,10 @@ pub struct Ranking {
     pub feedback: FeedbackParams,
     /// Records the first stage hands to the ranking (at least the hits asked for, plus ties).
     pub candidates: usize,
+    /// Most index words a prefix (`word*`) stands for, per field: the most frequent of those
+    /// it begins (the search page, completing the word being typed, asks for fewer:
+    /// [`crate::search::TYPING_PREFIX_TERMS`]).
+    pub prefix_terms: usize,
 }
 
 impl Default for FeedbackParams {
@@ -116,6 +120,7 @@ impl Default for Ranking {
             citation_prior: 0.5,
             feedback: FeedbackParams::default(),
             candidates: 100,
+            prefix_terms: 1000,
         }
     }
 }
@@ -176,6 +181,7 @@ impl Ranking {
                 (self.feedback.original_weight == 0.0)
                     .then(|| "feedback.original_weight must be above 0".to_string()),
             )
+            .chain((self.prefix_terms == 0).then(|| "prefix_terms must be above 0".to_string()))
             .next();
         bad.map_or(Ok(()), Err)
     }
