@@ -118,7 +118,7 @@ fn a_site_indexes_with_the_pages_own_anchors_lines_and_text() {
     // The `Key: value` line under the title is the page's metadata, as in the text layout.
     assert_eq!(
         records["treatments/embolization#embolization"]["metadata"],
-        serde_json::json!([["Last medical review", "May 2024"]])
+        serde_json::json!(["Last medical review: May 2024"])
     );
     assert_eq!(
         body("treatments/embolization#chemoembolization"),
@@ -287,10 +287,7 @@ fn hits_link_to_the_live_page_and_the_base_url_is_kept() {
         "{page}"
     );
     let lead = &env.search("\"thin tube\"", &[]).hits[0];
-    assert_eq!(
-        lead.metadata,
-        [("Last medical review".to_string(), "May 2024".to_string())]
-    );
+    assert_eq!(lead.metadata, ["Last medical review: May 2024"]);
     let (status, _, page) = server.get("/docs/drugs/octreotide");
     assert_eq!(status, 200);
     assert!(page.contains(r#"<a href="https://www.example.net/info/drugs/octreotide.htm">Open this page on the site</a>"#), "{page}");

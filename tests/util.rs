@@ -227,7 +227,7 @@ pub struct Hit {
     pub url: Option<String>,
     pub lang: Option<String>,
     #[serde(default)]
-    pub metadata: Vec<(String, String)>,
+    pub metadata: Vec<String>,
 }
 
 impl Hit {

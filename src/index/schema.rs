@@ -53,9 +53,18 @@ pub struct StoredRecord {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lang: Option<String>,
     /// The page's `Key: value` lines under its title ("Last medical review"), on its lead
-    /// record only.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// record only; in JSON as those lines (`["Last medical review: May 2024"]`), an array of
+    /// strings every engine's mapping takes.
+    #[serde(skip_serializing_if = "Vec::is_empty", serialize_with = "as_lines")]
     pub metadata: Vec<(String, String)>,
+}
+
+/// Metadata pairs as `Key: value` lines.
+fn as_lines<S: serde::Serializer>(pairs: &[(String, String)], out: S) -> Result<S::Ok, S::Error> {
+    out.collect_seq(pairs.iter().map(|(key, value)| match value.is_empty() {
+        true => format!("{key}:"),
+        false => format!("{key}: {value}"),
+    }))
 }
 
 /// The fields of the schema.

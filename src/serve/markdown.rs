@@ -4,8 +4,8 @@
 //! [`crate::parse::markdown::OPTIONS`]) and the HTML sanitised by ammonia (the page's own raw
 //! HTML included: no script, no event handler, no `javascript:` link reaches the browser).
 //!
-//! Each heading gets the anchor of the record that starts on its line, so a result's link
-//! lands on it; the headings open `<section class="record">`s, so the target section is
+//! Each heading gets the anchor of the record that starts on its line, and each item of a
+//! references list its reference's (`ref-N`), so a result's link lands on it; the headings open `<section class="record">`s, so the target section is
 //! highlighted whole (CSS `:has(:target)`). The query's words are marked in the text, as on
 //! the other document pages ([`crate::search::snippet::marks`]). Front matter is not shown.
 
@@ -15,6 +15,7 @@ use maud::html;
 use pulldown_cmark::{CowStr, Event, Parser, Tag, TagEnd};
 
 use crate::index::StoredRecord;
+use crate::parse::RecordKind;
 use crate::parse::markdown::{LineStarts, OPTIONS};
 use crate::search::snippet;
 
@@ -25,9 +26,28 @@ pub fn render(source: &str, records: &[(StoredRecord, String)], wanted: &[Vec<St
     let lines = LineStarts::of(source);
     let anchors: HashMap<u64, &str> = records
         .iter()
+        .filter(|(r, _)| r.kind == RecordKind::Section)
+        .map(|(r, _)| (r.line, r.anchor.as_str()))
+        .collect();
+    let citations: HashMap<u64, &str> = records
+        .iter()
+        .filter(|(r, _)| r.kind != RecordKind::Section)
         .map(|(r, _)| (r.line, r.anchor.as_str()))
         .collect();
     let mut events: Vec<Event> = vec![Event::Html(r#"<section class="record">"#.into())];
+    // A title that is no heading of the source (front matter's `title:`, or the first line)
+    // heads the page, with the lead's anchor.
+    let heading_lines: Vec<u64> = Parser::new_ext(source, OPTIONS)
+        .into_offset_iter()
+        .filter(|(e, _)| matches!(e, Event::Start(Tag::Heading { .. })))
+        .map(|(_, range)| lines.line(range.start) as u64)
+        .collect();
+    if let Some((lead, _)) = records.first()
+        && !heading_lines.contains(&lead.line)
+    {
+        let title = html! { h1 id=(lead.anchor) { (lead.heading) } };
+        events.push(Event::Html(title.into_string().into()));
+    }
     let mut in_metadata = false;
     let mut first_heading = true;
     for (event, range) in Parser::new_ext(source, OPTIONS).into_offset_iter() {
@@ -53,6 +73,15 @@ pub fn render(source: &str, records: &[(StoredRecord, String)], wanted: &[Vec<St
                     classes,
                     attrs,
                 }));
+            }
+            // A reference or reviewer: its list item gets its anchor.
+            Event::Start(Tag::Item)
+                if let Some(anchor) = citations.get(&(lines.line(range.start) as u64)) =>
+            {
+                let open = html! { li id=(anchor) {} }
+                    .into_string()
+                    .replace("</li>", "");
+                events.push(Event::Html(open.into()));
             }
             Event::Text(text) if !wanted.is_empty() => {
                 let marks = snippet::marks(&text, wanted);
@@ -91,6 +120,7 @@ fn sanitised(html: &str) -> String {
         .add_tags(["section", "mark", "input"])
         .add_tag_attributes("section", ["class"])
         .add_tag_attributes("input", ["type", "checked", "disabled"])
+        .add_tag_attributes("li", ["id"])
         .add_tag_attributes("h1", ["id"])
         .add_tag_attributes("h2", ["id"])
         .add_tag_attributes("h3", ["id"])
@@ -158,6 +188,17 @@ mod tests {
         for gone in ["<script", "javascript:", "onclick", "title: Front"] {
             assert!(!html.contains(gone), "{gone}\n{html}");
         }
+    }
+
+    #[test]
+    fn a_title_from_front_matter_heads_the_page_with_the_lead_s_anchor() {
+        let source = "---\ntitle: Living well\n---\n\nIntro.\n\n## Next\n\nText.\n";
+        let html = render(source, &records(source), &[]);
+        assert!(
+            html.starts_with(r#"<section class="record"><h1 id="living-well">Living well</h1>"#),
+            "{html}"
+        );
+        assert!(html.contains(r#"<h2 id="next">Next</h2>"#), "{html}");
     }
 
     #[test]
