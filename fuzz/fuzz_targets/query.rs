@@ -1,7 +1,8 @@
 //! The query front end on arbitrary text, against an index of the bundled page: parse,
-//! correct, expand, search, snippets, both renderings. Never a panic; an error is a query error
-//! naming a position inside the query; highlights fall inside snippets on char boundaries; the
-//! JSON rendering parses.
+//! correct, expand, search, snippets, both renderings; as written, as plain words, and as the
+//! search page sends it while people type (forgiving, the last word completed). Never a
+//! panic; an error is a query error naming a position inside the query; highlights fall inside
+//! snippets and headings on char boundaries; the JSON rendering parses.
 #![no_main]
 
 use std::sync::OnceLock;
@@ -39,10 +40,12 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let (_, s) = searchable();
-    for plain in [false, true] {
+    for (plain, page) in [(false, false), (true, false), (false, true)] {
         let opts = SearchOptions {
             limit: 5,
             plain,
+            forgiving: page,
+            typing: page,
             ..SearchOptions::default()
         };
         match search::search(s, text, &opts) {
@@ -52,12 +55,17 @@ fuzz_target!(|data: &[u8]| {
                         assert!(a < b && b <= hit.snippet.len());
                         assert!(hit.snippet.is_char_boundary(a) && hit.snippet.is_char_boundary(b));
                     }
+                    let heading = &hit.record.heading;
+                    for &[a, b] in &hit.heading_highlights {
+                        assert!(a < b && b <= heading.len());
+                        assert!(heading.is_char_boundary(a) && heading.is_char_boundary(b));
+                    }
                 }
                 let mut out = Vec::new();
-                output::results(&mut out, &results, s.corpus(), Style::Json).unwrap();
+                output::results(&mut out, &results, Some(s.corpus()), Style::Json).unwrap();
                 let _: serde_json::Value = serde_json::from_slice(&out).unwrap();
                 out.clear();
-                output::results(&mut out, &results, s.corpus(), Style::Plain).unwrap();
+                output::results(&mut out, &results, Some(s.corpus()), Style::Plain).unwrap();
                 let shown = String::from_utf8(out).unwrap();
                 assert!(shown.chars().all(|c| c == '\n' || !c.is_control()));
             }
