@@ -7,7 +7,7 @@
 //! saw. `lol_html`, the other choice, is a streaming rewriter: faster and lighter, but it gives no
 //! tree (the content rules below need "the first `<main>`, else…" and "the element a heading
 //! opens") and no line numbers. html5ever reports the line of every token; a thin sink around
-//! scraper's ([`Lines`]) keeps each element's line, so a record's line is its heading's line in
+//! scraper's (`Lines`) keeps each element's line, so a record's line is its heading's line in
 //! the file. The tree is an arena (`ego_tree`): it is walked with an explicit traversal and
 //! dropped flat, so 100,000 nested elements cannot overflow the stack. Input is bounded:
 //! [`MAX_BYTES`] per page (the rest is left out, with a warning).
