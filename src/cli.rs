@@ -21,6 +21,7 @@ use crate::index::{self, Mode, Searchable, UpdateReport};
 use crate::output::{self, Line, Locations, Style};
 use crate::parse::RecordKind;
 use crate::search::{self, Feedback, Ranking, SearchOptions};
+use crate::semantic::{self, Mode as SemanticMode};
 use crate::{interrupt, serve, show, watch};
 
 /// Section-aware full-text search over patient-information pages.
@@ -75,8 +76,25 @@ struct IndexArgs {
     /// HTML pages link to it (`page.html#anchor`; a page's `<link rel=canonical>` wins).
     #[arg(long, value_name = "URL", value_parser = base_url)]
     base_url: Option<String>,
+    /// A sentence-transformers model folder (config.json, tokenizer.json, model.safetensors):
+    /// every record also gets a vector, for semantic and hybrid search. Later runs embed what
+    /// changed with the model the index records; with --full, a different model replaces it.
+    #[arg(long, value_name = "DIR", env = "MEDSEARCH_MODEL")]
+    model: Option<PathBuf>,
     #[command(flatten)]
     location: Location,
+}
+
+/// How a search ranks, and with which model folder it embeds queries.
+#[derive(Debug, Clone, Args)]
+struct RankArgs {
+    /// lexical (words), semantic (the model's vectors) or hybrid (both, fused); default:
+    /// hybrid when the index has vectors, else lexical.
+    #[arg(long, value_enum)]
+    mode: Option<SemanticMode>,
+    /// The model folder to embed queries with (default: the one the index was embedded with).
+    #[arg(long, value_name = "DIR", env = "MEDSEARCH_MODEL")]
+    model: Option<PathBuf>,
 }
 
 /// A `--base-url`: an `http:` or `https:` address, kept with one `/` at its end.
@@ -173,6 +191,8 @@ struct SearchArgs {
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     color: ColorArg,
     #[command(flatten)]
+    rank: RankArgs,
+    #[command(flatten)]
     location: Location,
 }
 
@@ -207,6 +227,8 @@ struct ServeArgs {
     /// any), e.g. `--allow-origin https://www.example.org`.
     #[arg(long, value_name = "ORIGIN", value_parser = serve::origin)]
     allow_origin: Vec<String>,
+    #[command(flatten)]
+    rank: RankArgs,
     #[command(flatten)]
     location: Location,
 }
@@ -270,6 +292,8 @@ struct EvalArgs {
     #[arg(long, value_enum, default_value_t = FeedbackArg::Auto)]
     feedback: FeedbackArg,
     #[command(flatten)]
+    rank: RankArgs,
+    #[command(flatten)]
     location: Location,
 }
 
@@ -313,6 +337,7 @@ impl EvalArgs {
                 plain: self.plain,
                 ranking,
                 feedback: self.feedback.into(),
+                mode: self.rank.mode,
             },
             run: self.run.clone(),
             per_query: self.per_query,
@@ -380,6 +405,7 @@ impl SearchArgs {
                 typing: self.typing,
                 forgiving: self.forgiving,
                 offset: self.offset,
+                mode: self.rank.mode,
                 ..SearchOptions::default()
             },
             style,
@@ -527,12 +553,20 @@ fn execute(command: Command) -> Result<Outcome> {
             let memory = args.writer_memory as usize * 1024 * 1024;
             let report = update(at, mode, args.base_url.as_deref(), memory, true)?;
             writeln!(out, "{}", output::update_line(&report)).map_err(stdout_error)?;
+            let model = args.model.as_deref();
+            if let Some(report) = embed(at, model, args.full, true)? {
+                writeln!(out, "{}", output::embed_line(&report)).map_err(stdout_error)?;
+            }
             if args.watch {
                 drop(out);
                 watch::watch(
                     &at.corpus,
                     &at.index,
-                    &mut || update(at, Mode::Incremental, None, memory, false),
+                    &mut || {
+                        let report = update(at, Mode::Incremental, None, memory, false)?;
+                        embed(at, model, false, false)?;
+                        Ok(report)
+                    },
                     &mut |event| match output::watch_event(&event, &at.corpus) {
                         Line::Out(line) => println!("{line}"),
                         Line::Err(line) => eprintln!("{line}"),
@@ -558,7 +592,8 @@ fn execute(command: Command) -> Result<Outcome> {
         }
         Command::Search(args) => {
             let settings = args.resolve();
-            let searchable = open_or_build(&args.location)?;
+            let mut searchable = open_or_build(&args.location)?;
+            searchable.use_model(args.rank.model.clone());
             let results = search::search(&searchable, &settings.query, &settings.options)?;
             output::results(
                 &mut out,
@@ -600,7 +635,8 @@ fn execute(command: Command) -> Result<Outcome> {
             let s = args.resolve()?;
             let queries = eval::read_queries(&s.queries)?;
             let qrels = eval::read_qrels(&s.qrels)?;
-            let searchable = open_or_build(&args.location)?;
+            let mut searchable = open_or_build(&args.location)?;
+            searchable.use_model(args.rank.model.clone());
             let (report, runs) = eval::evaluate(&searchable, &queries, &qrels, &s.options)?;
             for q in &report.per_query {
                 if let Some(error) = &q.error {
@@ -633,7 +669,8 @@ fn execute(command: Command) -> Result<Outcome> {
         }
         Command::Serve(args) => {
             let at = &args.location;
-            let searchable = open_or_build(at)?;
+            let mut searchable = open_or_build(at)?;
+            searchable.use_model(args.rank.model.clone());
             let cores = std::thread::available_parallelism().map_or(2, usize::from);
             let settings = serve::Settings {
                 addr: args.addr,
@@ -643,6 +680,7 @@ fn execute(command: Command) -> Result<Outcome> {
                 max_queued: serve::MAX_QUEUED,
                 timeout: std::time::Duration::from_secs(args.timeout),
                 allowed_origins: args.allow_origin.clone(),
+                mode: args.rank.mode,
             };
             drop(out);
             serve::serve(
@@ -728,6 +766,42 @@ fn update(
             }
         },
     )
+}
+
+/// Gives the index's records vectors after an update, when a model is given or the index
+/// has vectors already (embedded with the model it records), showing progress on a terminal;
+/// `replace`: a different model replaces the index's. `None` when there is nothing to do.
+fn embed(
+    at: &Location,
+    model_dir: Option<&std::path::Path>,
+    replace: bool,
+    interruptible: bool,
+) -> Result<Option<semantic::embed::Report>> {
+    let dir = match model_dir {
+        Some(dir) => dir.to_path_buf(),
+        None => {
+            let Some(name) = index::generation::live_name(&at.index)? else {
+                return Ok(None);
+            };
+            let live = index::generation::Generation::open(&at.index, &name)?;
+            if live.summary.vectors.is_none() {
+                return Ok(None);
+            }
+            PathBuf::from(live.vectors()?.model_dir)
+        }
+    };
+    let model = semantic::Model::load(&dir)?;
+    let dir = dir.canonicalize().unwrap_or(dir);
+    let mut progress = output::EmbedProgress::new(std::io::stderr().is_terminal());
+    let report = semantic::embed::embed(&at.index, &model, &dir, replace, &mut |event| {
+        progress.event(event);
+        if interruptible && interrupt::requested() {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    })?;
+    Ok(Some(report))
 }
 
 /// Above this many corpus files, `search` and `eval` skip the staleness check (it costs a

@@ -107,6 +107,15 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
 
+    /// A model folder (or one of its files) that cannot be used for the semantic stage.
+    #[error("{}: {message}", .path.display())]
+    Model {
+        /// The folder or file.
+        path: PathBuf,
+        /// What is wrong, and what to do.
+        message: String,
+    },
+
     /// The user stopped the run (Ctrl-C) before it finished.
     #[error("interrupted: {0}")]
     Interrupted(&'static str),

@@ -34,6 +34,7 @@ pub mod interrupt;
 pub mod output;
 pub mod parse;
 pub mod search;
+pub mod semantic;
 pub mod serve;
 pub mod show;
 pub mod watch;

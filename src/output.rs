@@ -752,6 +752,71 @@ impl Drop for UpdateProgress<'_> {
     }
 }
 
+/// What an embedding run reports while it runs: on a terminal, a progress bar (records,
+/// rate, time left); a wait for another run as a line.
+pub struct EmbedProgress {
+    bar: Option<indicatif::ProgressBar>,
+    terminal: bool,
+    waiting: bool,
+}
+
+impl EmbedProgress {
+    /// A reporter; `terminal`: whether stderr is a terminal (then it draws).
+    pub fn new(terminal: bool) -> Self {
+        EmbedProgress {
+            bar: None,
+            terminal,
+            waiting: false,
+        }
+    }
+
+    /// Shows one event.
+    pub fn event(&mut self, event: crate::semantic::embed::Progress) {
+        use crate::semantic::embed::Progress;
+        match event {
+            Progress::Waiting if !self.waiting => {
+                self.waiting = true;
+                eprintln!("medsearch: waiting for another `medsearch index` to finish");
+            }
+            Progress::Embedded { done, of } if self.terminal => {
+                let bar = self.bar.get_or_insert_with(|| {
+                    let style = indicatif::ProgressStyle::with_template(
+                        "{spinner} embedding {pos}/{len} records ({per_sec}, {eta} left) \
+                         {wide_bar}",
+                    )
+                    .expect("a valid template");
+                    indicatif::ProgressBar::new(of as u64).with_style(style)
+                });
+                bar.set_position(done as u64);
+            }
+            Progress::Waiting | Progress::Embedded { .. } => {}
+        }
+    }
+}
+
+impl Drop for EmbedProgress {
+    fn drop(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// The line an embedding run ends with.
+pub fn embed_line(report: &crate::semantic::embed::Report) -> String {
+    let seconds = report.elapsed.as_secs_f64();
+    let rate = match (report.embedded, seconds > 0.0) {
+        (0, _) | (_, false) => String::new(),
+        (n, true) => format!(", {:.1} records/s", n as f64 / seconds),
+    };
+    format!(
+        "vectors: {} embedded, {} kept, with {} in {seconds:.1}s{rate}",
+        report.embedded,
+        report.kept,
+        clean(&report.model.to_string()),
+    )
+}
+
 /// A line for people, and the stream it goes to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Line {
@@ -964,6 +1029,8 @@ mod properties {
             total_hits: 1,
             total_hits_exact: true,
             hits: vec![hit],
+            mode: crate::semantic::Mode::Lexical,
+            mode_note: Some(t(14)),
         }
     }
 

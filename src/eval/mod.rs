@@ -38,6 +38,8 @@ pub struct EvalOptions {
     pub ranking: Ranking,
     /// When query feedback applies.
     pub feedback: Feedback,
+    /// How to rank (`None`: the index's default, [`SearchOptions::mode`]).
+    pub mode: Option<crate::semantic::Mode>,
 }
 
 /// One query's outcome.
@@ -100,6 +102,7 @@ pub fn evaluate(
         plain: opts.plain,
         ranking: opts.ranking,
         feedback: opts.feedback,
+        mode: opts.mode,
         ..SearchOptions::default()
     };
     let mut per_query = Vec::with_capacity(queries.len());

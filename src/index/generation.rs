@@ -164,6 +164,8 @@ pub struct Generation {
     definitions: Held,
     abbreviations: Held,
     words: Held,
+    /// The vectors, when the summary says the generation has them.
+    vectors: Option<Held>,
 }
 
 impl Generation {
@@ -187,6 +189,10 @@ impl Generation {
             });
         }
         let hold = |file| Held::open(&dir, file).map_err(|e| damaged(file, &e));
+        let vectors = match summary.vectors {
+            Some(_) => Some(hold(crate::semantic::store::FILE)?),
+            None => None,
+        };
         Ok(Generation {
             summary,
             summary_bytes: summary_bytes.len() as u64,
@@ -194,6 +200,7 @@ impl Generation {
             definitions: hold(manifest::DEFINITIONS)?,
             abbreviations: hold(manifest::ABBREVIATIONS)?,
             words: hold(manifest::WORDS)?,
+            vectors,
             index_dir: index_dir.to_path_buf(),
             name: name.to_string(),
         })
@@ -290,6 +297,14 @@ impl Generation {
         self.decode(&self.words, manifest::decode_words)
     }
 
+    /// The vectors of the semantic stage (an empty store when the generation has none).
+    pub fn vectors(&self) -> Result<crate::semantic::store::Store> {
+        match &self.vectors {
+            Some(held) => self.decode(held, crate::semantic::store::Store::decode),
+            None => Ok(Default::default()),
+        }
+    }
+
     /// The size of medsearch's own files of this generation, in bytes.
     pub fn own_bytes(&self) -> Result<u64> {
         let mut total = self.summary_bytes;
@@ -298,7 +313,10 @@ impl Generation {
             &self.definitions,
             &self.abbreviations,
             &self.words,
-        ] {
+        ]
+        .into_iter()
+        .chain(&self.vectors)
+        {
             total += held
                 .len()
                 .map_err(|e| self.corrupt(format!("{}: {e}", held.name)))?;

@@ -42,7 +42,7 @@ pub const ABBREVIATIONS: &str = "abbreviations.bin";
 pub const WORDS: &str = "words.txt";
 
 /// Bumped whenever the schema, parser or analyzer change what an index holds.
-pub const FORMAT_VERSION: u32 = 11;
+pub const FORMAT_VERSION: u32 = 12;
 
 /// The fingerprint of this build of medsearch's indexing: the format, medsearch's version, and
 /// the versions of the crates whose behaviour decides what an index holds (the stemmer, the
@@ -84,6 +84,10 @@ pub struct Summary {
     /// The site chrome set aside, if any ([`super::chrome`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chrome: Option<ChromeReport>,
+    /// The model whose vectors the generation holds (`vectors.bin`), if any
+    /// ([`crate::semantic::store`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vectors: Option<crate::semantic::ModelId>,
 }
 
 /// One corpus file as indexed (`files.bin`); a skipped file has no documents.
@@ -176,7 +180,7 @@ pub fn write_files(gen_dir: &Path, files: &[impl Serialize]) -> Result<()> {
 }
 
 /// Temp file, sync, rename: a reader sees the old file or the new one, never a part.
-fn write_durably(path: &Path, bytes: &[u8]) -> Result<()> {
+pub fn write_durably(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
     let tmp = path.with_extension("tmp");
     let write = || -> std::io::Result<()> {

@@ -14,6 +14,7 @@ use tantivy::{TantivyDocument, doc};
 
 use crate::analysis::{self, ANALYZER};
 use crate::parse::{Citation, Document, RecordKind, Reference, Reviewer};
+use crate::semantic;
 
 /// A record as the index stores it, for people: what a search hit describes, what `show`
 /// prints (with its body) and what `export` writes.
@@ -112,6 +113,9 @@ pub struct Fields {
     /// A reference's title or a reviewer's name, analyzed, as one raw term (its words joined
     /// by spaces; not stored): tells a query that is a whole title.
     pub title_key: Field,
+    /// The key of the record's text for the semantic stage, a fast field
+    /// ([`crate::semantic::store`]).
+    pub embed_key: Field,
 }
 
 /// A page's address relative to the site's folder, for HTML pages: its path, with `index.html`
@@ -131,6 +135,9 @@ fn page_href(path: &str) -> Option<String> {
 
 /// The name of the kind-code fast field.
 pub const KIND_CODE: &str = "kind_code";
+/// The name of the fast field holding the key of the text the record is embedded as
+/// ([`crate::semantic::key_of`]).
+pub const EMBED_KEY: &str = "embed_key";
 
 impl Fields {
     /// The schema of a medsearch index.
@@ -165,6 +172,7 @@ impl Fields {
             ),
         );
         b.add_u64_field(KIND_CODE, FAST);
+        b.add_u64_field(EMBED_KEY, FAST);
         b.add_text_field("title_key", STRING);
         b.build()
     }
@@ -195,6 +203,7 @@ impl Fields {
             cite: f("cite")?,
             kind_code: f(KIND_CODE)?,
             title_key: f("title_key")?,
+            embed_key: f(EMBED_KEY)?,
         })
     }
 
@@ -264,6 +273,8 @@ impl Fields {
                 } else {
                     format!("#{}", r.anchor)
                 };
+                let heading = if r.citation.is_none() { r.heading.as_str() } else { "" };
+                let embedded = semantic::text_of(&doc.title, heading, &r.body);
                 let mut d = doc!(
                     self.id => format!("{}#{}", doc.id, r.anchor),
                     self.doc => doc.id.clone(),
@@ -274,6 +285,7 @@ impl Fields {
                     self.line => r.line as u64,
                     self.title => doc.title.clone(),
                     self.body => r.body.clone(),
+                    self.embed_key => semantic::key_of(&embedded),
                 );
                 // A citation's label (its title or name) is part of its body already: indexing
                 // it as a heading too would count it twice. Search reads it from `citation`.

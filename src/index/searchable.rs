@@ -24,6 +24,8 @@ use crate::corpus;
 use crate::error::{Error, Result};
 use crate::expand::{Expansions, synonyms};
 use crate::parse::Definition;
+use crate::semantic::Model;
+use crate::semantic::store::Vectors;
 
 /// An opened index: one generation, held whole for as long as this lives.
 pub struct Searchable {
@@ -40,6 +42,12 @@ pub struct Searchable {
     words: OnceLock<Vec<String>>,
     /// Document frequencies looked up so far ([`Searchable::doc_freq`]).
     doc_freqs: Mutex<HashMap<Term, u64>>,
+    /// The semantic stage's vectors, laid out on first use ([`Searchable::vectors`]).
+    vectors: OnceLock<Option<Vectors>>,
+    /// The model folder to embed queries with, when not the one the index records.
+    model_dir: Option<PathBuf>,
+    /// The model, loaded on first use ([`Searchable::model`]).
+    model: OnceLock<Model>,
 }
 
 /// Most document frequencies a [`Searchable`] remembers; past it, it forgets them all.
@@ -105,6 +113,9 @@ impl Searchable {
             expansions,
             words: OnceLock::new(),
             doc_freqs: Mutex::new(HashMap::new()),
+            vectors: OnceLock::new(),
+            model_dir: None,
+            model: OnceLock::new(),
         })
     }
 
@@ -203,6 +214,54 @@ impl Searchable {
         let (now, _) = corpus::scan(&self.corpus, generation::holds_an_index)?;
         let before = self.generation.files()?;
         Ok(Plan::new(&now, &before).differences())
+    }
+
+    /// Embeds queries with the model in `dir` instead of the folder the index records.
+    pub fn use_model(&mut self, dir: Option<PathBuf>) {
+        self.model_dir = dir;
+    }
+
+    /// The model folder given to [`Searchable::use_model`], if any.
+    pub fn model_override(&self) -> Option<PathBuf> {
+        self.model_dir.clone()
+    }
+
+    /// The semantic stage's vectors laid out by record, `None` when the index has none (read
+    /// and laid out once).
+    pub fn vectors(&self) -> Result<Option<&Vectors>> {
+        if let Some(v) = self.vectors.get() {
+            return Ok(v.as_ref());
+        }
+        let store = self.generation.vectors()?;
+        let laid = Vectors::new(&store, &self.searcher)?;
+        Ok(self.vectors.get_or_init(|| laid).as_ref())
+    }
+
+    /// The index's vectors and the model they were made with (loaded once, from the folder
+    /// given to [`Searchable::use_model`], else the one the index records); `None` without
+    /// vectors.
+    pub fn model(&self) -> Result<Option<(&Vectors, &Model)>> {
+        let Some(vectors) = self.vectors()? else {
+            return Ok(None);
+        };
+        if let Some(model) = self.model.get() {
+            return Ok(Some((vectors, model)));
+        }
+        let dir = self
+            .model_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(&vectors.model_dir));
+        let model = Model::load(&dir)?;
+        if model.id().hash != vectors.model.hash {
+            return Err(Error::Model {
+                path: dir,
+                message: format!(
+                    "is not the model the index's vectors were made with ({})",
+                    vectors.model
+                ),
+            });
+        }
+        Ok(Some((vectors, self.model.get_or_init(|| model))))
     }
 
     /// The generation's size: its tantivy segments and medsearch's own files.

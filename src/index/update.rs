@@ -45,6 +45,7 @@ use crate::corpus::{self, CorpusFile, Ingested, Skipped};
 use crate::error::{Error, Result};
 use crate::expand;
 use crate::parse::{self, Definition, Document, RecordKind};
+use crate::semantic;
 
 /// Default memory budget of the index writer, shared by its threads (the bound on its heap
 /// use; `index --writer-memory` sets another).
@@ -266,10 +267,11 @@ pub fn update(
     // published, even when this run rebuilds in full.
     let live = generation::live_name(index_dir).ok().flatten();
     generation::remove_others(index_dir, live.as_deref());
-    let live_base_url = live
+    let live_summary = live
         .as_deref()
-        .and_then(|name| generation::summary_of(index_dir, name))
-        .and_then(|s| s.base_url);
+        .and_then(|name| generation::summary_of(index_dir, name));
+    let live_dir = live.as_deref().map(|name| index_dir.join(name));
+    let live_base_url = live_summary.as_ref().and_then(|s| s.base_url.clone());
     let base_url = base_url.map(str::to_string).or(live_base_url.clone());
     let (base, previous, full) = starting_point(index_dir, live, mode);
     let plan = Plan::new(&files, &previous);
@@ -419,14 +421,23 @@ pub fn update(
         (false, Some(base)) => base.summary.chrome.clone(),
         (false, None) => None,
     };
-    let summary = Summary {
+    let mut summary = Summary {
         base_url: base_url.clone(),
         chrome,
+        vectors: live_summary.and_then(|s| s.vectors),
         ..totals(&entries, skipped)
     };
     match (new, &base) {
         (Some(mut new), _) => {
             stop_if(on(Event::Writing))?;
+            // The vectors go on to the new generation (a full build's too: they are keyed by
+            // text, and most texts have not changed), for `semantic::embed` to bring up to date.
+            if summary.vectors.is_some()
+                && let Some(live_dir) = &live_dir
+                && !semantic::store::carry(live_dir, &new.dir)
+            {
+                summary.vectors = None;
+            }
             new.commit(base.as_ref(), &summary, &entries)?;
             stop_if(on(Event::Publishing))?;
             new.publish(index_dir)?;
@@ -546,6 +557,7 @@ fn totals(entries: &[Cow<FileEntry>], skipped: Vec<Skipped>) -> Summary {
         references: sum(|e| e.references),
         reviewers: sum(|e| e.reviewers),
         skipped,
+        vectors: None,
         base_url: None,
         chrome: None,
     }

@@ -56,6 +56,9 @@ use tantivy::{DocAddress, DocSet, Score, TERMINATED, TantivyDocument};
 use crate::error::Result;
 use crate::index::{Searchable, StoredRecord};
 use crate::parse::RecordKind;
+use crate::semantic::Mode;
+use crate::semantic::fuse::{self, Both};
+use rustc_hash::FxHashMap as HashMap;
 use compile::Compiled;
 use correct::Limits;
 pub use feedback::Feedback;
@@ -130,6 +133,21 @@ fn rank(
     query: &dyn Query,
     candidates: &[DocAddress],
 ) -> Result<Vec<(Score, DocAddress)>> {
+    let out = score_matching(searcher, query, candidates)?;
+    debug_assert_eq!(
+        out.len(),
+        candidates.len(),
+        "a first-stage candidate the ranking query does not match"
+    );
+    Ok(out)
+}
+
+/// The scores under `query` of those `candidates` it matches, best first (ties by address).
+fn score_matching(
+    searcher: &tantivy::Searcher,
+    query: &dyn Query,
+    candidates: &[DocAddress],
+) -> Result<Vec<(Score, DocAddress)>> {
     let weight = query.weight(EnableScoring::enabled_from_searcher(searcher))?;
     let mut sorted = candidates.to_vec();
     sorted.sort_unstable();
@@ -141,11 +159,6 @@ fn rank(
             if scorer.doc() < address.doc_id {
                 scorer.seek(address.doc_id);
             }
-            debug_assert_eq!(
-                scorer.doc(),
-                address.doc_id,
-                "a first-stage candidate the ranking query does not match"
-            );
             if scorer.doc() == address.doc_id {
                 out.push((scorer.score(), address));
             }
@@ -223,6 +236,9 @@ pub struct SearchOptions {
     /// Hits to skip before the first one returned (for paging: `offset` 10, `limit` 10 is the
     /// second page). Ranks count from the first match.
     pub offset: usize,
+    /// How to rank ([`crate::semantic`]); `None`: hybrid when the index has vectors, else
+    /// lexical.
+    pub mode: Option<Mode>,
 }
 
 impl Default for SearchOptions {
@@ -241,6 +257,7 @@ impl Default for SearchOptions {
             forgiving: false,
             typing: false,
             offset: 0,
+            mode: None,
         }
     }
 }
@@ -304,6 +321,11 @@ pub struct Results {
     pub total_hits_exact: bool,
     /// The best ones, ranked.
     pub hits: Vec<Hit>,
+    /// How they were ranked.
+    pub mode: Mode,
+    /// Why the mode is not the one asked for (or the index's default), when it is not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode_note: Option<String>,
 }
 
 /// Runs a query against an opened index (see the module docs for the steps). The query's
@@ -392,10 +414,10 @@ fn search_as_written(s: &Searchable, query_text: &str, opts: &SearchOptions) -> 
         }
     }
     let (mut results, corrected_query) = match corrected {
-        Some((text, tree, compiled)) => (run(s, &tree, compiled, opts)?, Some(text)),
+        Some((text, tree, compiled)) => (run(s, &text, &tree, compiled, opts)?, Some(text)),
         None => {
             let compiled = compile::compile(s, &typed, opts.kind, &opts.ranking, opts.explain)?;
-            (run(s, &typed, compiled, opts)?, None)
+            (run(s, text, &typed, compiled, opts)?, None)
         }
     };
     results.query = query_text.to_string();
@@ -442,10 +464,12 @@ pub fn highlights(s: &Searchable, query_text: &str, plain: bool) -> Result<compi
 /// feedback when it applies), count, then snippets.
 fn run(
     s: &Searchable,
+    text: &str,
     tree: &Node,
     mut compiled: Compiled,
     opts: &SearchOptions,
 ) -> Result<Results> {
+    let (mode, mode_note) = mode(s, tree, opts)?;
     let searcher = s.searcher();
     let wanted = opts.offset + opts.limit.max(1);
     let pool = opts
@@ -465,11 +489,20 @@ fn run(
             top = rank(searcher, &*compiled.query, &candidates)?;
         }
     }
-    let (total_hits, total_hits_exact) = count(
+    let (mut total_hits, total_hits_exact) = count(
         searcher,
         &*compiled.retrieve,
         (!opts.count).then_some(COUNT_BOUND.max(opts.limit)),
     )?;
+    let mut parts = HashMap::default();
+    if mode != Mode::Lexical {
+        let side = semantic_side(s, text, &*compiled.query, top, pool, mode, opts)?;
+        (top, parts) = (side.ranked, side.parts);
+        total_hits = match mode {
+            Mode::Semantic => top.len(),
+            _ => total_hits + side.unmatched,
+        };
+    }
 
     // Stored fields are read only for the hits shown and for those tied with the last one
     // (their document id and line break the tie), and snippets made only for the hits shown.
@@ -514,9 +547,20 @@ fn run(
             h.heading_highlights = snippet::marks(&h.record.heading, &compiled.highlight);
         }
         if opts.explain {
-            let explained = compiled.query.explain(searcher, address)?;
-            let value = serde_json::to_value(&explained).expect("explanations serialize");
-            h.explanation = Some(serde_json::from_value(value).expect("explanations read back"));
+            let lexical = match mode {
+                Mode::Semantic => None,
+                _ => {
+                    let explained = compiled.query.explain(searcher, address).ok();
+                    explained.map(|e| {
+                        let value = serde_json::to_value(&e).expect("explanations serialize");
+                        serde_json::from_value(value).expect("explanations read back")
+                    })
+                }
+            };
+            h.explanation = match parts.get(&address) {
+                Some(both) => Some(explain_fused(h.score as f32, both, lexical, opts)),
+                None => lexical,
+            };
         }
         shown.push(h);
     }
@@ -530,5 +574,198 @@ fn run(
         total_hits,
         total_hits_exact,
         hits,
+        mode,
+        mode_note,
     })
+}
+
+/// The mode a search runs in, and why it is not the one asked for (or the index's default)
+/// when it is not: a query with syntax (fields, phrases, operators) is searched by its words.
+fn mode(s: &Searchable, tree: &Node, opts: &SearchOptions) -> Result<(Mode, Option<String>)> {
+    let has_vectors = s.vectors()?.is_some();
+    let mode = opts.mode.unwrap_or(match has_vectors {
+        true => Mode::Hybrid,
+        false => Mode::Lexical,
+    });
+    if mode == Mode::Lexical {
+        return Ok((mode, None));
+    }
+    if !has_vectors {
+        return Err(crate::error::Error::Model {
+            path: s.index_dir().to_path_buf(),
+            message: format!(
+                "holds no vectors to search in {} mode: index it with a model",
+                mode.as_str()
+            ),
+        });
+    }
+    match embeddable(tree) {
+        true => Ok((mode, None)),
+        false => Ok((
+            Mode::Lexical,
+            Some(format!(
+                "searched by words only (lexical): {} mode takes plain words, and this query \
+                 uses query syntax",
+                mode.as_str()
+            )),
+        )),
+    }
+}
+
+/// Whether a query is plain words (a word being typed, `word*`, included): what the model can
+/// read.
+fn embeddable(tree: &Node) -> bool {
+    match tree {
+        Node::Term { field: None, .. } => true,
+        Node::Group(clauses) => clauses
+            .iter()
+            .all(|(occur, node)| *occur == query::Occur::Should && embeddable(node)),
+        _ => false,
+    }
+}
+
+/// The semantic side of a search, fused with the lexical ranking `lexical` in hybrid mode.
+struct Side {
+    /// The records, best first.
+    ranked: Vec<(Score, DocAddress)>,
+    /// Each record's two parts (for `--explain`).
+    parts: HashMap<DocAddress, Parts>,
+    /// Records ranked that the query's words do not match.
+    unmatched: usize,
+}
+
+/// A hit's two scores, raw and calibrated ([`crate::semantic::fuse`]).
+#[derive(Debug, Clone, Copy)]
+struct Parts {
+    lexical: Option<f32>,
+    cosine: f32,
+    lexical_part: f32,
+    semantic_part: f32,
+}
+
+/// Ranks by the model (semantic) or fuses the model's ranking with `lexical` (hybrid): the
+/// query embedded once, every record's cosine computed, the best `max(candidates, pool)`
+/// kept (of the kind asked for), each scored by both sides.
+fn semantic_side(
+    s: &Searchable,
+    text: &str,
+    query: &dyn Query,
+    lexical: Vec<(Score, DocAddress)>,
+    pool: usize,
+    mode: Mode,
+    opts: &SearchOptions,
+) -> Result<Side> {
+    let Some((vectors, model)) = s.model()? else {
+        return Err(crate::error::Error::Internal("vectors vanished".into()));
+    };
+    let words = text.replace('*', " ");
+    let vector = model.embed(&[words.as_str()])?.remove(0);
+    vectors.check(&vector)?;
+    let mut cosines = vectors.scores(&vector);
+    if let Some(kind) = opts.kind {
+        let codes = s
+            .searcher()
+            .segment_readers()
+            .iter()
+            .map(|r| r.fast_fields().u64(crate::index::schema::KIND_CODE))
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        cosines.retain(|(_, a)| codes[a.segment_ord as usize].first(a.doc_id) == Some(kind.code()));
+    }
+    let fusion = opts.ranking.fusion;
+    let by_cosine = |a: &(f32, DocAddress), b: &(f32, DocAddress)| {
+        b.0.total_cmp(&a.0).then(a.1.cmp(&b.1))
+    };
+    let floor_at = fusion.floor_rank.max(1) - 1;
+    let floor = match cosines.len() > floor_at {
+        true => *cosines.select_nth_unstable_by(floor_at, by_cosine).1,
+        false => cosines.iter().copied().min_by(|a, b| by_cosine(b, a)).unwrap_or((0., DocAddress::new(0, 0))),
+    }
+    .0;
+    let take = fusion.candidates.max(pool).min(cosines.len());
+    if take > 0 && take < cosines.len() {
+        cosines.select_nth_unstable_by(take - 1, by_cosine);
+    }
+    cosines.truncate(take);
+    cosines.sort_by(by_cosine);
+    let best = cosines.first().map_or(0.0, |c| c.0);
+    if mode == Mode::Semantic {
+        let parts = cosines
+            .iter()
+            .map(|&(cosine, address)| {
+                let part = Parts { lexical: None, cosine, lexical_part: 0.0, semantic_part: 1.0 };
+                (address, part)
+            })
+            .collect();
+        return Ok(Side { ranked: cosines, parts, unmatched: 0 });
+    }
+    let mut lexical_scores: HashMap<DocAddress, f32> =
+        lexical.iter().map(|&(score, a)| (a, score)).collect();
+    let extras: Vec<DocAddress> = cosines
+        .iter()
+        .map(|&(_, a)| a)
+        .filter(|a| !lexical_scores.contains_key(a))
+        .collect();
+    let matched = score_matching(s.searcher(), query, &extras)?;
+    let unmatched = extras.len() - matched.len();
+    lexical_scores.extend(matched.into_iter().map(|(score, a)| (a, score)));
+    let cosine_of: HashMap<DocAddress, f32> = cosines.iter().map(|&(c, a)| (a, c)).collect();
+    let both: Vec<Both<DocAddress>> = lexical
+        .iter()
+        .map(|&(_, a)| a)
+        .chain(extras)
+        .map(|address| Both {
+            lexical: lexical_scores.get(&address).copied(),
+            semantic: cosine_of
+                .get(&address)
+                .copied()
+                .or_else(|| vectors.score(&vector, address))
+                .unwrap_or(0.0),
+            address,
+        })
+        .collect();
+    let top_lexical = both.iter().filter_map(|c| c.lexical).fold(0f32, f32::max);
+    let parts = both
+        .iter()
+        .map(|c| {
+            let (lexical_part, semantic_part) = fuse::parts(c, top_lexical, floor, best);
+            let part = Parts { lexical: c.lexical, cosine: c.semantic, lexical_part, semantic_part };
+            (c.address, part)
+        })
+        .collect();
+    let ranked = fuse::fuse(&both, floor, best, fusion.semantic_weight);
+    Ok(Side { ranked, parts, unmatched })
+}
+
+/// A fused hit's explanation: the two parts, with the lexical ranking's own explanation.
+fn explain_fused(
+    score: f32,
+    parts: &Parts,
+    lexical: Option<Explanation>,
+    opts: &SearchOptions,
+) -> Explanation {
+    let weight = opts.ranking.fusion.semantic_weight;
+    let semantic = Explanation {
+        value: parts.semantic_part,
+        description: format!(
+            "semantic: cosine {:.4} with the query, scaled by the query's best and floor",
+            parts.cosine
+        ),
+        details: Vec::new(),
+    };
+    let lexical = Explanation {
+        value: parts.lexical_part,
+        description: match parts.lexical {
+            Some(l) => format!("lexical: score {l:.4}, divided by the query's best"),
+            None => "lexical: the query's words do not match".to_string(),
+        },
+        details: lexical.into_iter().collect(),
+    };
+    let (description, details) = match opts.mode {
+        Some(Mode::Semantic) => ("semantic: cosine with the query".to_string(), Vec::new()),
+        _ => (
+            format!("hybrid: {weight} × semantic + {} × lexical", 1.0 - weight),
+            vec![semantic, lexical],
+        ),
+    };
+    Explanation { value: score, description, details }
 }

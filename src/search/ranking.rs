@@ -85,6 +85,8 @@ pub struct Ranking {
     /// it begins (the search page, completing the word being typed, asks for fewer:
     /// [`crate::search::TYPING_PREFIX_TERMS`]).
     pub prefix_terms: usize,
+    /// How the semantic stage is fused with this ranking ([`crate::semantic::fuse`]).
+    pub fusion: crate::semantic::fuse::Fusion,
 }
 
 impl Default for FeedbackParams {
@@ -121,6 +123,7 @@ impl Default for Ranking {
             feedback: FeedbackParams::default(),
             candidates: 100,
             prefix_terms: 1000,
+            fusion: Default::default(),
         }
     }
 }

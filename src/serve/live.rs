@@ -58,7 +58,8 @@ impl Live {
             return held;
         }
         match Searchable::open(&self.index, &self.corpus) {
-            Ok(searchable) => {
+            Ok(mut searchable) => {
+                searchable.use_model(held.model_override());
                 let searchable = Arc::new(searchable);
                 *self.held.write().unwrap_or_else(PoisonError::into_inner) =
                     Arc::clone(&searchable);

@@ -129,6 +129,8 @@ pub struct Settings {
     /// Origins (`https://host[:port]`, or `*` for any) whose pages may call the API from a
     /// browser (CORS); none by default.
     pub allowed_origins: Vec<String>,
+    /// How searches rank unless a request says (`mode=`); `None`: the index's default.
+    pub mode: Option<crate::semantic::Mode>,
 }
 
 /// What every request handler shares.
@@ -446,11 +448,12 @@ struct SearchParams {
     correct: bool,
     forgiving: bool,
     typing: bool,
+    mode: Option<crate::semantic::Mode>,
 }
 
 impl SearchParams {
     /// The parameters `/api/search` takes.
-    const NAMES: &str = "q, limit, offset, kind, plain, count, correct, forgiving, typing";
+    const NAMES: &str = "q, limit, offset, kind, plain, count, correct, forgiving, typing, mode";
 
     /// Reads the query string's pairs, refusing what `search` would refuse, an unknown
     /// parameter and a parameter given twice; a parameter whose name starts with `_` (a cache
@@ -466,6 +469,7 @@ impl SearchParams {
             correct: true,
             forgiving: false,
             typing: false,
+            mode: None,
         };
         let mut query = None;
         let mut seen = std::collections::HashSet::new();
@@ -495,6 +499,7 @@ impl SearchParams {
                 "correct" => params.correct = flag(&name, &value)?,
                 "forgiving" => params.forgiving = flag(&name, &value)?,
                 "typing" => params.typing = flag(&name, &value)?,
+                "mode" => params.mode = Some(value.parse().map_err(invalid(&name, &value))?),
                 _ => {
                     return Err(ApiError::bad_request(format!(
                         "unknown parameter '{}' ({})",
@@ -509,8 +514,9 @@ impl SearchParams {
     }
 
     /// The search these parameters ask for.
-    fn options(&self) -> SearchOptions {
+    fn options(&self, mode: Option<crate::semantic::Mode>) -> SearchOptions {
         SearchOptions {
+            mode: self.mode.or(mode),
             limit: self.limit,
             offset: self.offset,
             kind: self.kind,
@@ -550,6 +556,7 @@ async fn api_search(
 ) -> std::result::Result<Response, ApiError> {
     let Query(pairs) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let params = SearchParams::read(pairs)?;
+    let options = params.options(app.settings.mode);
     let asked = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
@@ -562,7 +569,7 @@ async fn api_search(
                 StatusCode::NOT_MODIFIED.into_response()
             }
             _ => {
-                let results = search::search(s, &params.q, &params.options())?;
+                let results = search::search(s, &params.q, &options)?;
                 written(|out| output::results(out, &results, None, Style::Json))
             }
         };
@@ -785,6 +792,7 @@ mod tests {
             max_queued,
             timeout: Duration::from_millis(300),
             allowed_origins: Vec::new(),
+            mode: None,
         };
         App::new(searchable, settings, Arc::new(|_| {}))
     }
@@ -878,9 +886,12 @@ mod tests {
                 correct: true,
                 forgiving: false,
                 typing: false,
+                mode: None,
             }
         );
-        let p = read("q=oct&correct=false&forgiving&typing=1&offset=20").unwrap();
+        let p = read("q=oct&correct=false&forgiving&typing=1&offset=20&mode=semantic").unwrap();
+        assert_eq!(p.mode, Some(crate::semantic::Mode::Semantic));
+        assert!(read("q=a&mode=fuzzy").is_err());
         assert_eq!(
             (p.correct, p.forgiving, p.typing, p.offset),
             (false, true, true, 20)

@@ -1,0 +1,176 @@
+//! `medsearch index --model DIR`: every record of the live generation gets a vector.
+//!
+//! Runs after the lexical update has published its generation (so the lexical index is never
+//! held back by, or lost to, the embedding). Under the writers' lock it lists each record's
+//! text key (the `embed_key` fast field), keeps the vectors the generation already has for
+//! those keys, and embeds the texts of the others (read from the stored fields), longest
+//! first, [`CHUNK`] at a time. Every [`CHECKPOINT`], when stopped (Ctrl-C), and at the end, the
+//! store is written into a new generation (hard links to the live one's files plus the new
+//! `vectors.bin`) and published: an interrupted or killed run keeps what it embedded up to its
+//! last checkpoint, and the next run embeds only the rest. The last checkpoint also drops the
+//! vectors of texts no record has any more. A model other than the one the index's vectors
+//! were made with is refused (their cosines do not compare), unless the caller replaces them
+//! (`index --full`).
+
+use std::ops::ControlFlow;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use rustc_hash::FxHashSet as HashSet;
+use tantivy::TantivyDocument;
+use tantivy::schema::Value;
+
+use super::store::{self, Store};
+use super::{Model, ModelId, text_of};
+use crate::error::{Error, Result};
+use crate::index::Fields;
+use crate::index::generation::{self, Generation, Lock};
+use crate::index::manifest;
+
+/// Texts embedded between two progress reports.
+pub const CHUNK: usize = 32;
+/// Time between two checkpoints.
+pub const CHECKPOINT: Duration = Duration::from_secs(60);
+
+/// What an embedding run reports while it runs.
+#[derive(Debug, Clone, Copy)]
+pub enum Progress {
+    /// Waiting for another writer.
+    Waiting,
+    /// Texts embedded so far, of how many.
+    Embedded {
+        /// Done.
+        done: usize,
+        /// To do in all.
+        of: usize,
+    },
+}
+
+/// What an embedding run did.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// The model.
+    pub model: ModelId,
+    /// Records in the index.
+    pub records: usize,
+    /// Texts embedded by this run.
+    pub embedded: usize,
+    /// Texts whose vectors were already there.
+    pub kept: usize,
+    /// How long it took.
+    pub elapsed: Duration,
+}
+
+/// Gives every record of the index at `index_dir` a vector of `model` (loaded from
+/// `model_dir`); `replace`: drop vectors of another model instead of refusing.
+pub fn embed(
+    index_dir: &Path,
+    model: &Model,
+    model_dir: &Path,
+    replace: bool,
+    on: &mut dyn FnMut(Progress) -> ControlFlow<()>,
+) -> Result<Report> {
+    let started = Instant::now();
+    let Some(_lock) = Lock::take(index_dir, || on(Progress::Waiting).is_continue())? else {
+        return Err(Error::Interrupted("embedding stopped before it began"));
+    };
+    let Some(name) = generation::live_name(index_dir)? else {
+        return Err(Error::IndexMissing(index_dir.to_path_buf()));
+    };
+    let mut base = Generation::open(index_dir, &name)?;
+    let (index, searcher) = base.segments()?;
+    let fields = Fields::from_schema(&index.schema()).map_err(|e| base.corrupt(e))?;
+    let mut store = base.vectors()?;
+    match &store.model {
+        Some(had) if had.hash != model.id().hash && !replace => {
+            return Err(Error::Model {
+                path: model_dir.to_path_buf(),
+                message: format!(
+                    "is not the model the index's vectors were made with ({had}); to replace \
+                     them all, index in full with this model"
+                ),
+            });
+        }
+        Some(had) if had.hash == model.id().hash => {}
+        _ => store = Store::default(),
+    }
+    store.model = Some(model.id().clone());
+    store.model_dir = model_dir.display().to_string();
+
+    let keys = store::record_keys(&searcher)?;
+    let live: HashSet<u64> = keys.iter().map(|(_, k)| *k).collect();
+    let known: HashSet<u64> = store.keys.iter().copied().collect();
+    let mut todo: Vec<(u64, String)> = Vec::new();
+    let mut queued = HashSet::default();
+    for (address, key) in &keys {
+        if known.contains(key) || !queued.insert(*key) {
+            continue;
+        }
+        let doc: TantivyDocument = searcher.doc(*address)?;
+        let text = |field| {
+            doc.get_first(field)
+                .and_then(|v| v.as_str())
+                .unwrap_or("")
+                .to_string()
+        };
+        let embedded = text_of(&text(fields.title), &text(fields.heading), &text(fields.body));
+        todo.push((*key, embedded));
+    }
+    todo.sort_by_key(|(_, text)| std::cmp::Reverse(text.len()));
+    let kept = live.iter().filter(|k| known.contains(k)).count();
+    let stale = store.keys.len() > kept;
+
+    let of = todo.len();
+    let mut last_checkpoint = Instant::now();
+    let mut done = 0;
+    for chunk in todo.chunks(CHUNK) {
+        let texts: Vec<&str> = chunk.iter().map(|(_, t)| t.as_str()).collect();
+        for ((key, _), vector) in chunk.iter().zip(model.embed(&texts)?) {
+            store.keys.push(*key);
+            store.data.extend_from_slice(&vector);
+        }
+        done += chunk.len();
+        let flow = on(Progress::Embedded { done, of });
+        if flow.is_break() {
+            checkpoint(index_dir, &base, &store)?;
+            return Err(Error::Interrupted(
+                "embedding stopped; what was embedded is kept, and the next run goes on from there",
+            ));
+        }
+        if last_checkpoint.elapsed() >= CHECKPOINT && done < of {
+            base = checkpoint(index_dir, &base, &store)?;
+            last_checkpoint = Instant::now();
+        }
+    }
+    if of > 0 || stale || base.summary.vectors.as_ref() != store.model.as_ref() {
+        store.retain(&live);
+        checkpoint(index_dir, &base, &store)?;
+    }
+    Ok(Report {
+        model: model.id().clone(),
+        records: keys.len(),
+        embedded: of,
+        kept,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// Publishes `base` with `store` as its vectors; the generation published, opened.
+fn checkpoint(index_dir: &Path, base: &Generation, store: &Store) -> Result<Generation> {
+    let (name, dir) = generation::create(index_dir)?;
+    let write = || -> Result<()> {
+        generation::link_from(base, &dir)?;
+        store.write(&dir)?;
+        let summary = manifest::Summary {
+            vectors: store.model.clone(),
+            ..base.summary.clone()
+        };
+        manifest::write(&dir, &summary, &base.files()?)?;
+        generation::publish(index_dir, &name)
+    };
+    if let Err(e) = write() {
+        let _ = std::fs::remove_dir_all(&dir);
+        return Err(e);
+    }
+    Generation::open(index_dir, &name)
+}

@@ -1,0 +1,308 @@
+//! Tests of [`super::model`] on a tiny BERT the tests make (random weights, 2 layers, a
+//! 14-word vocabulary), checked against an independent computation: the same network written
+//! out in plain loops over `Vec<f32>` (embeddings, self-attention with the padding masked,
+//! GELU, layer norms, pooling), so the loading, batching, padding, windows and pooling are
+//! each checked against arithmetic that shares no code with candle.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use candle_core::{Device, Tensor};
+
+use super::model::{Model, WINDOW, normalize};
+
+const HIDDEN: usize = 8;
+const HEADS: usize = 2;
+const LAYERS: usize = 2;
+const INTERMEDIATE: usize = 16;
+const POSITIONS: usize = 160;
+const WORDS: [&str; 10] = [
+    "liver", "pain", "stomach", "cramps", "loose", "stools", "tumour", "blood", "flow", "the",
+];
+
+/// A deterministic pseudo-random number in [-0.5, 0.5).
+fn random(state: &mut u64) -> f32 {
+    *state = state
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    ((*state >> 40) as f32 / (1u64 << 24) as f32) - 0.5
+}
+
+/// The tiny model's weights, by name, as shapes and numbers.
+fn weights() -> HashMap<String, (Vec<usize>, Vec<f32>)> {
+    let mut state = 7u64;
+    let mut w = HashMap::new();
+    let mut add = |name: String, shape: Vec<usize>, around: f32| {
+        let n = shape.iter().product();
+        let values = (0..n).map(|_| around + random(&mut state)).collect();
+        w.insert(name, (shape, values));
+    };
+    let vocab = WORDS.len() + 4;
+    add("embeddings.word_embeddings.weight".into(), vec![vocab, HIDDEN], 0.0);
+    add("embeddings.position_embeddings.weight".into(), vec![POSITIONS, HIDDEN], 0.0);
+    add("embeddings.token_type_embeddings.weight".into(), vec![2, HIDDEN], 0.0);
+    add("embeddings.LayerNorm.weight".into(), vec![HIDDEN], 1.0);
+    add("embeddings.LayerNorm.bias".into(), vec![HIDDEN], 0.0);
+    for l in 0..LAYERS {
+        let p = format!("encoder.layer.{l}.");
+        for part in ["query", "key", "value"] {
+            add(format!("{p}attention.self.{part}.weight"), vec![HIDDEN, HIDDEN], 0.0);
+            add(format!("{p}attention.self.{part}.bias"), vec![HIDDEN], 0.0);
+        }
+        add(format!("{p}attention.output.dense.weight"), vec![HIDDEN, HIDDEN], 0.0);
+        add(format!("{p}attention.output.dense.bias"), vec![HIDDEN], 0.0);
+        add(format!("{p}attention.output.LayerNorm.weight"), vec![HIDDEN], 1.0);
+        add(format!("{p}attention.output.LayerNorm.bias"), vec![HIDDEN], 0.0);
+        add(format!("{p}intermediate.dense.weight"), vec![INTERMEDIATE, HIDDEN], 0.0);
+        add(format!("{p}intermediate.dense.bias"), vec![INTERMEDIATE], 0.0);
+        add(format!("{p}output.dense.weight"), vec![HIDDEN, INTERMEDIATE], 0.0);
+        add(format!("{p}output.dense.bias"), vec![HIDDEN], 0.0);
+        add(format!("{p}output.LayerNorm.weight"), vec![HIDDEN], 1.0);
+        add(format!("{p}output.LayerNorm.bias"), vec![HIDDEN], 0.0);
+    }
+    w
+}
+
+/// Writes the tiny model's folder; `pooling`: the `1_Pooling/config.json` mode key, if any.
+fn write_model(dir: &Path, pooling: Option<&str>) {
+    let vocab = WORDS.len() + 4;
+    let config = serde_json::json!({
+        "model_type": "bert", "architectures": ["BertModel"], "vocab_size": vocab,
+        "hidden_size": HIDDEN, "num_hidden_layers": LAYERS, "num_attention_heads": HEADS,
+        "intermediate_size": INTERMEDIATE, "hidden_act": "gelu", "hidden_dropout_prob": 0.1,
+        "max_position_embeddings": POSITIONS, "type_vocab_size": 2, "initializer_range": 0.02,
+        "layer_norm_eps": 1e-12, "pad_token_id": 0,
+    });
+    std::fs::write(dir.join("config.json"), config.to_string()).unwrap();
+    let mut vocab_map = serde_json::Map::new();
+    for (i, token) in ["[PAD]", "[UNK]", "[CLS]", "[SEP]"]
+        .into_iter()
+        .chain(WORDS)
+        .enumerate()
+    {
+        vocab_map.insert(token.to_string(), i.into());
+    }
+    let tokenizer = serde_json::json!({
+        "version": "1.0",
+        // Settings medsearch must turn off.
+        "truncation": {"max_length": 4, "strategy": "LongestFirst", "stride": 0,
+                       "direction": "Right"},
+        "padding": {"strategy": {"Fixed": 6}, "direction": "Right", "pad_to_multiple_of": null,
+                    "pad_id": 0, "pad_type_id": 0, "pad_token": "[PAD]"},
+        "added_tokens": [],
+        "normalizer": {"type": "BertNormalizer", "clean_text": true,
+                       "handle_chinese_chars": true, "strip_accents": null, "lowercase": true},
+        "pre_tokenizer": {"type": "BertPreTokenizer"},
+        "post_processor": {"type": "BertProcessing", "sep": ["[SEP]", 3], "cls": ["[CLS]", 2]},
+        "decoder": null,
+        "model": {"type": "WordPiece", "unk_token": "[UNK]", "continuing_subword_prefix": "##",
+                  "max_input_chars_per_word": 100, "vocab": vocab_map},
+    });
+    std::fs::write(dir.join("tokenizer.json"), tokenizer.to_string()).unwrap();
+    let tensors: HashMap<String, Tensor> = weights()
+        .into_iter()
+        .map(|(name, (shape, values))| {
+            (name, Tensor::from_vec(values, shape, &Device::Cpu).unwrap())
+        })
+        .collect();
+    candle_core::safetensors::save(&tensors, dir.join("model.safetensors")).unwrap();
+    if let Some(mode) = pooling {
+        std::fs::create_dir_all(dir.join("1_Pooling")).unwrap();
+        let config = serde_json::json!({ mode: true, "word_embedding_dimension": HIDDEN });
+        std::fs::write(dir.join("1_Pooling/config.json"), config.to_string()).unwrap();
+    }
+}
+
+/// `y = x W^T + b` for one vector (a torch `Linear`: `W` is out × in).
+fn linear(x: &[f32], w: &[f32], b: &[f32]) -> Vec<f32> {
+    b.iter()
+        .enumerate()
+        .map(|(o, bias)| bias + x.iter().enumerate().map(|(i, v)| v * w[o * x.len() + i]).sum::<f32>())
+        .collect()
+}
+
+fn layer_norm(x: &mut [f32], gamma: &[f32], beta: &[f32]) {
+    let n = x.len() as f32;
+    let mean = x.iter().sum::<f32>() / n;
+    let var = x.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / n;
+    for (i, v) in x.iter_mut().enumerate() {
+        *v = (*v - mean) / (var + 1e-12).sqrt() * gamma[i] + beta[i];
+    }
+}
+
+/// The error function (Abramowitz and Stegun 7.1.26, error below 1.5e-7).
+fn erf(x: f32) -> f32 {
+    let (sign, x) = if x < 0.0 { (-1.0, -x as f64) } else { (1.0, x as f64) };
+    let t = 1.0 / (1.0 + 0.3275911 * x);
+    let poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+    (sign * (1.0 - poly * (-x * x).exp())) as f32
+}
+
+/// The tiny BERT's token vectors for one window of ids, no padding, computed by hand.
+fn forward(ids: &[u32]) -> Vec<Vec<f32>> {
+    let w = weights();
+    let get = |name: &str| w[name].1.as_slice();
+    let mut x: Vec<Vec<f32>> = ids
+        .iter()
+        .enumerate()
+        .map(|(p, &id)| {
+            let mut v: Vec<f32> = (0..HIDDEN)
+                .map(|h| {
+                    get("embeddings.word_embeddings.weight")[id as usize * HIDDEN + h]
+                        + get("embeddings.position_embeddings.weight")[p * HIDDEN + h]
+                        + get("embeddings.token_type_embeddings.weight")[h]
+                })
+                .collect();
+            layer_norm(&mut v, get("embeddings.LayerNorm.weight"), get("embeddings.LayerNorm.bias"));
+            v
+        })
+        .collect();
+    let head = HIDDEN / HEADS;
+    for l in 0..LAYERS {
+        let p = |s: &str| format!("encoder.layer.{l}.{s}");
+        let proj = |x: &[Vec<f32>], part: &str| -> Vec<Vec<f32>> {
+            x.iter()
+                .map(|v| linear(v, get(&p(&format!("attention.self.{part}.weight"))), get(&p(&format!("attention.self.{part}.bias")))))
+                .collect()
+        };
+        let (q, k, v) = (proj(&x, "query"), proj(&x, "key"), proj(&x, "value"));
+        let mut context = vec![vec![0f32; HIDDEN]; x.len()];
+        for h in 0..HEADS {
+            let r = h * head..(h + 1) * head;
+            for i in 0..x.len() {
+                let logits: Vec<f32> = (0..x.len())
+                    .map(|j| {
+                        q[i][r.clone()].iter().zip(&k[j][r.clone()]).map(|(a, b)| a * b).sum::<f32>()
+                            / (head as f32).sqrt()
+                    })
+                    .collect();
+                let top = logits.iter().cloned().fold(f32::MIN, f32::max);
+                let exps: Vec<f32> = logits.iter().map(|l| (l - top).exp()).collect();
+                let total: f32 = exps.iter().sum();
+                for (j, e) in exps.iter().enumerate() {
+                    for d in r.clone() {
+                        context[i][d] += e / total * v[j][d];
+                    }
+                }
+            }
+        }
+        for (i, c) in context.iter().enumerate() {
+            let mut a = linear(c, get(&p("attention.output.dense.weight")), get(&p("attention.output.dense.bias")));
+            a.iter_mut().zip(&x[i]).for_each(|(a, r)| *a += r);
+            layer_norm(&mut a, get(&p("attention.output.LayerNorm.weight")), get(&p("attention.output.LayerNorm.bias")));
+            let inner: Vec<f32> = linear(&a, get(&p("intermediate.dense.weight")), get(&p("intermediate.dense.bias")))
+                .into_iter()
+                .map(|u| 0.5 * u * (1.0 + erf(u / std::f32::consts::SQRT_2)))
+                .collect();
+            let mut o = linear(&inner, get(&p("output.dense.weight")), get(&p("output.dense.bias")));
+            o.iter_mut().zip(&a).for_each(|(o, r)| *o += r);
+            layer_norm(&mut o, get(&p("output.LayerNorm.weight")), get(&p("output.LayerNorm.bias")));
+            x[i] = o;
+        }
+    }
+    x
+}
+
+/// The unit vector of one window, pooled by hand.
+fn pooled(ids: &[u32], pooling: &str) -> Vec<f32> {
+    let tokens = forward(ids);
+    let mut v: Vec<f32> = match pooling {
+        "cls" => tokens[0].clone(),
+        "max" => (0..HIDDEN).map(|h| tokens.iter().map(|t| t[h]).fold(f32::MIN, f32::max)).collect(),
+        _ => (0..HIDDEN).map(|h| tokens.iter().map(|t| t[h]).sum::<f32>() / tokens.len() as f32).collect(),
+    };
+    normalize(&mut v);
+    v
+}
+
+/// The ids of a text of vocabulary words, as the tiny tokenizer makes them (`[CLS]` … `[SEP]`).
+fn ids_of(text: &str) -> Vec<u32> {
+    std::iter::once(2)
+        .chain(text.split_whitespace().map(|w| {
+            WORDS.iter().position(|x| *x == w.to_lowercase()).map_or(1, |i| i as u32 + 4)
+        }))
+        .chain(std::iter::once(3))
+        .collect()
+}
+
+fn close(a: &[f32], b: &[f32]) {
+    let off = a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0f32, f32::max);
+    assert!(a.len() == b.len() && off < 1e-4, "{a:?} != {b:?} (off by {off})");
+}
+
+#[test]
+fn a_batch_of_uneven_texts_matches_the_hand_computation_for_each_pooling() {
+    let texts = ["liver pain", "Loose stools and stomach cramps", "the tumour blood flow the liver"];
+    for (key, name) in [(None, "mean"), (Some("pooling_mode_cls_token"), "cls"),
+                        (Some("pooling_mode_max_tokens"), "max"),
+                        (Some("pooling_mode_mean_tokens"), "mean")] {
+        let dir = tempfile::tempdir().unwrap();
+        write_model(dir.path(), key);
+        let model = Model::load(dir.path()).unwrap();
+        assert_eq!(model.id().dims, HIDDEN);
+        // The tokenizer's own truncation (4) and padding (6) are off.
+        assert_eq!(model.windows(texts[1]).unwrap(), vec![ids_of(texts[1])]);
+        let batch = model.embed(&texts).unwrap();
+        for (text, got) in texts.iter().zip(&batch) {
+            close(got, &pooled(&ids_of(text), name));
+        }
+        // One at a time (no padding) gives the same vectors as the padded batch.
+        close(&model.embed(&texts[..1]).unwrap()[0], &batch[0]);
+    }
+}
+
+#[test]
+fn a_long_text_is_covered_by_windows_whose_vectors_are_averaged() {
+    let dir = tempfile::tempdir().unwrap();
+    write_model(dir.path(), None);
+    let model = Model::load(dir.path()).unwrap();
+    let words: Vec<&str> = (0..300).map(|i| WORDS[i * 7 % WORDS.len()]).collect();
+    let text = words.join(" ");
+    let windows = model.windows(&text).unwrap();
+    assert_eq!(windows.len(), 300usize.div_ceil(WINDOW - 2));
+    assert!(windows.iter().all(|w| w.len() <= WINDOW && w[0] == 2 && *w.last().unwrap() == 3));
+    let covered: Vec<u32> = windows.iter().flat_map(|w| w[1..w.len() - 1].to_vec()).collect();
+    assert_eq!(covered, ids_of(&text)[1..301].to_vec());
+    let mut mean = vec![0f32; HIDDEN];
+    for w in &windows {
+        for (m, v) in mean.iter_mut().zip(pooled(w, "mean")) {
+            *m += v;
+        }
+    }
+    normalize(&mut mean);
+    close(&model.embed(&[&text]).unwrap()[0], &mean);
+}
+
+#[test]
+fn bad_model_folders_are_named_in_one_line() {
+    let message = |dir: &Path| match Model::load(dir) {
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("loaded"),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    write_model(dir.path(), None);
+    std::fs::remove_file(dir.path().join("tokenizer.json")).unwrap();
+    assert!(message(dir.path()).ends_with("tokenizer.json: missing from the model folder"));
+
+    write_model(dir.path(), None);
+    let cut = std::fs::read(dir.path().join("model.safetensors")).unwrap();
+    std::fs::write(dir.path().join("model.safetensors"), &cut[..cut.len() / 2]).unwrap();
+    assert!(message(dir.path()).contains("model.safetensors: not a safetensors file"));
+
+    write_model(dir.path(), None);
+    let config = std::fs::read_to_string(dir.path().join("config.json")).unwrap();
+    let gpt = config.replace("\"bert\"", "\"gpt2\"").replace("BertModel", "GPT2Model");
+    std::fs::write(dir.path().join("config.json"), gpt).unwrap();
+    assert!(message(dir.path()).contains("unsupported architecture (model_type 'gpt2')"));
+
+    // A tokenizer with more tokens than the weights have rows.
+    let bigger = config.replace(&format!("\"vocab_size\":{}", WORDS.len() + 4), "\"vocab_size\":5");
+    std::fs::write(dir.path().join("config.json"), bigger).unwrap();
+    assert!(message(dir.path()).contains("tokenizer.json: does not match the weights"));
+
+    // Weights of another shape than the config says.
+    let wider = config.replace(&format!("\"hidden_size\":{HIDDEN}"), "\"hidden_size\":16");
+    std::fs::write(dir.path().join("config.json"), wider).unwrap();
+    assert!(message(dir.path()).contains("does not hold the weights config.json describes"));
+    assert!(!message(dir.path()).contains('\n'));
+}
