@@ -399,8 +399,18 @@ struct StatusJson<'a> {
     base_url: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     chrome: Option<&'a ChromeReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    vectors: Option<VectorsJson<'a>>,
     stale: bool,
     differences: Vec<Change<'a>>,
+}
+
+/// The semantic stage's vectors, in `status`.
+#[derive(Serialize)]
+struct VectorsJson<'a> {
+    model: &'a crate::semantic::ModelId,
+    records: usize,
+    of: usize,
 }
 
 #[derive(Serialize)]
@@ -431,6 +441,16 @@ pub fn status(out: &mut dyn Write, status: &Status, style: Style) -> io::Result<
         skipped: &s.skipped,
         base_url: s.base_url.as_deref(),
         chrome: s.chrome.as_ref(),
+        vectors: status
+            .searchable
+            .vectors()
+            .ok()
+            .flatten()
+            .map(|v| VectorsJson {
+                model: &v.model,
+                records: v.with_vectors,
+                of: v.records(),
+            }),
         stale: !status.differences.is_empty(),
         differences: status
             .differences
@@ -485,6 +505,15 @@ pub fn status(out: &mut dyn Write, status: &Status, style: Style) -> io::Result<
     }
     if let Some(url) = json.base_url {
         writeln!(out, "site       {}", clean(url))?;
+    }
+    if let Some(v) = &json.vectors {
+        writeln!(
+            out,
+            "vectors    {} of {} records, {}",
+            v.records,
+            v.of,
+            clean(&v.model.to_string())
+        )?;
     }
     writeln!(out, "on disk    {}", bytes(json.size_bytes))?;
     let corpus = clean(&status.corpus.display().to_string());
@@ -809,8 +838,18 @@ pub fn embed_line(report: &crate::semantic::embed::Report) -> String {
         (0, _) | (_, false) => String::new(),
         (n, true) => format!(", {:.1} records/s", n as f64 / seconds),
     };
+    let cut = match report.cut {
+        0 => String::new(),
+        n => format!(
+            "; {} longer than the model's {} tokens: their first {} embedded (the words all \
+             searched)",
+            plural(n, "text"),
+            crate::semantic::WINDOW,
+            crate::semantic::WINDOW
+        ),
+    };
     format!(
-        "vectors: {} embedded, {} kept, with {} in {seconds:.1}s{rate}",
+        "vectors: {} embedded, {} kept, with {} in {seconds:.1}s{rate}{cut}",
         report.embedded,
         report.kept,
         clean(&report.model.to_string()),

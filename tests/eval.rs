@@ -372,9 +372,11 @@ fn quality_gate_on_the_ranking_pages() {
 /// Re-recorded on 2026-11-29 with BM25F, the kind prior and query feedback (one configuration
 /// fitted on all six suites, `scripts/tune.py`): nDCG@10 +0.0557 (med), +0.0446 (cranfield),
 /// +0.0460 (cisi); MAP +0.0712, +0.0502, +0.0383; MRR@10 +0.0444, +0.0015, +0.0553.
+/// Re-recorded on 2026-12-05 with the general UK/US spelling rules (issue 23): Cranfield MAP
+/// 0.3576 to 0.3575 (0.35755 unrounded), every other figure unchanged.
 const RECORDED: [(&str, f64, f64, f64); 3] = [
     ("med", 0.7651, 0.6069, 0.9750),
-    ("cranfield", 0.4164, 0.3576, 0.5392),
+    ("cranfield", 0.4164, 0.3575, 0.5392),
     ("cisi", 0.4281, 0.2605, 0.6686),
 ];
 

@@ -11,6 +11,7 @@ mod parse;
 mod ranking;
 mod rebuild;
 mod searchbox;
+mod semantic;
 mod serve;
 mod truth;
 mod util;

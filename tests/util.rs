@@ -202,6 +202,9 @@ pub struct Results {
     pub total_hits: usize,
     pub total_hits_exact: bool,
     pub hits: Vec<Hit>,
+    pub mode: String,
+    #[serde(default)]
+    pub mode_note: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

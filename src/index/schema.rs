@@ -273,7 +273,11 @@ impl Fields {
                 } else {
                     format!("#{}", r.anchor)
                 };
-                let heading = if r.citation.is_none() { r.heading.as_str() } else { "" };
+                let heading = if r.citation.is_none() {
+                    r.heading.as_str()
+                } else {
+                    ""
+                };
                 let embedded = semantic::text_of(&doc.title, heading, &r.body);
                 let mut d = doc!(
                     self.id => format!("{}#{}", doc.id, r.anchor),

@@ -58,12 +58,12 @@ use crate::index::{Searchable, StoredRecord};
 use crate::parse::RecordKind;
 use crate::semantic::Mode;
 use crate::semantic::fuse::{self, Both};
-use rustc_hash::FxHashMap as HashMap;
 use compile::Compiled;
 use correct::Limits;
 pub use feedback::Feedback;
 use query::Node;
 pub use ranking::Ranking;
+use rustc_hash::FxHashMap as HashMap;
 use snippet::Snippet;
 use union::TermUnion;
 
@@ -672,13 +672,16 @@ fn semantic_side(
         cosines.retain(|(_, a)| codes[a.segment_ord as usize].first(a.doc_id) == Some(kind.code()));
     }
     let fusion = opts.ranking.fusion;
-    let by_cosine = |a: &(f32, DocAddress), b: &(f32, DocAddress)| {
-        b.0.total_cmp(&a.0).then(a.1.cmp(&b.1))
-    };
+    let by_cosine =
+        |a: &(f32, DocAddress), b: &(f32, DocAddress)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
     let floor_at = fusion.floor_rank.max(1) - 1;
     let floor = match cosines.len() > floor_at {
         true => *cosines.select_nth_unstable_by(floor_at, by_cosine).1,
-        false => cosines.iter().copied().min_by(|a, b| by_cosine(b, a)).unwrap_or((0., DocAddress::new(0, 0))),
+        false => cosines
+            .iter()
+            .copied()
+            .min_by(|a, b| by_cosine(b, a))
+            .unwrap_or((0., DocAddress::new(0, 0))),
     }
     .0;
     let take = fusion.candidates.max(pool).min(cosines.len());
@@ -692,11 +695,20 @@ fn semantic_side(
         let parts = cosines
             .iter()
             .map(|&(cosine, address)| {
-                let part = Parts { lexical: None, cosine, lexical_part: 0.0, semantic_part: 1.0 };
+                let part = Parts {
+                    lexical: None,
+                    cosine,
+                    lexical_part: 0.0,
+                    semantic_part: 1.0,
+                };
                 (address, part)
             })
             .collect();
-        return Ok(Side { ranked: cosines, parts, unmatched: 0 });
+        return Ok(Side {
+            ranked: cosines,
+            parts,
+            unmatched: 0,
+        });
     }
     let mut lexical_scores: HashMap<DocAddress, f32> =
         lexical.iter().map(|&(score, a)| (a, score)).collect();
@@ -723,17 +735,26 @@ fn semantic_side(
             address,
         })
         .collect();
-    let top_lexical = both.iter().filter_map(|c| c.lexical).fold(0f32, f32::max);
+    let calibrated = fuse::calibrate(&both, floor, best, fusion.rank_k);
     let parts = both
         .iter()
-        .map(|c| {
-            let (lexical_part, semantic_part) = fuse::parts(c, top_lexical, floor, best);
-            let part = Parts { lexical: c.lexical, cosine: c.semantic, lexical_part, semantic_part };
+        .zip(calibrated)
+        .map(|(c, (lexical_part, semantic_part))| {
+            let part = Parts {
+                lexical: c.lexical,
+                cosine: c.semantic,
+                lexical_part,
+                semantic_part,
+            };
             (c.address, part)
         })
         .collect();
-    let ranked = fuse::fuse(&both, floor, best, fusion.semantic_weight);
-    Ok(Side { ranked, parts, unmatched })
+    let ranked = fuse::fuse(&both, floor, best, &fusion);
+    Ok(Side {
+        ranked,
+        parts,
+        unmatched,
+    })
 }
 
 /// A fused hit's explanation: the two parts, with the lexical ranking's own explanation.
@@ -767,5 +788,9 @@ fn explain_fused(
             vec![semantic, lexical],
         ),
     };
-    Explanation { value: score, description, details }
+    Explanation {
+        value: score,
+        description,
+        details,
+    }
 }

@@ -57,6 +57,9 @@ pub struct Report {
     pub embedded: usize,
     /// Texts whose vectors were already there.
     pub kept: usize,
+    /// Texts embedded by this run that were longer than the model's window (their first
+    /// window embedded: [`super::model`]).
+    pub cut: usize,
     /// How long it took.
     pub elapsed: Duration,
 }
@@ -113,7 +116,11 @@ pub fn embed(
                 .unwrap_or("")
                 .to_string()
         };
-        let embedded = text_of(&text(fields.title), &text(fields.heading), &text(fields.body));
+        let embedded = text_of(
+            &text(fields.title),
+            &text(fields.heading),
+            &text(fields.body),
+        );
         todo.push((*key, embedded));
     }
     todo.sort_by_key(|(_, text)| std::cmp::Reverse(text.len()));
@@ -122,10 +129,12 @@ pub fn embed(
 
     let of = todo.len();
     let mut last_checkpoint = Instant::now();
-    let mut done = 0;
+    let (mut done, mut cut) = (0, 0);
     for chunk in todo.chunks(CHUNK) {
         let texts: Vec<&str> = chunk.iter().map(|(_, t)| t.as_str()).collect();
-        for ((key, _), vector) in chunk.iter().zip(model.embed(&texts)?) {
+        let (vectors, longer) = model.embed_counting(&texts)?;
+        cut += longer;
+        for ((key, _), vector) in chunk.iter().zip(vectors) {
             store.keys.push(*key);
             store.data.extend_from_slice(&vector);
         }
@@ -151,6 +160,7 @@ pub fn embed(
         records: keys.len(),
         embedded: of,
         kept,
+        cut,
         elapsed: started.elapsed(),
     })
 }

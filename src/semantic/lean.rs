@@ -27,4 +27,9 @@ impl Model {
     pub fn embed(&self, _texts: &[&str]) -> Result<Vec<Vec<f32>>> {
         match *self {}
     }
+
+    /// The unit vector of each text, and how many were cut.
+    pub fn embed_counting(&self, _texts: &[&str]) -> Result<(Vec<Vec<f32>>, usize)> {
+        match *self {}
+    }
 }

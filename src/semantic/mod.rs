@@ -35,6 +35,10 @@ use serde::{Deserialize, Serialize};
 
 pub use model::Model;
 
+/// Most tokens in one window of text the model reads, special tokens included
+/// ([`model`]).
+pub const WINDOW: usize = 128;
+
 /// What a model is, as an index records it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ModelId {
@@ -97,10 +101,14 @@ const RECIPE: &[u8] = b"medsearch-embed-1\n";
 /// (empty for references and reviewers, whose label is in their body), the body.
 pub fn text_of(title: &str, heading: &str, body: &str) -> String {
     let mut text = String::with_capacity(title.len() + heading.len() + body.len() + 2);
-    for part in [(title != heading).then_some(title), Some(heading), Some(body)]
-        .into_iter()
-        .flatten()
-        .filter(|p| !p.trim().is_empty())
+    for part in [
+        (title != heading).then_some(title),
+        Some(heading),
+        Some(body),
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|p| !p.trim().is_empty())
     {
         if !text.is_empty() {
             text.push('\n');
@@ -123,7 +131,10 @@ mod tests {
     fn the_lead_is_not_titled_twice_and_empty_parts_are_left_out() {
         assert_eq!(text_of("Liver", "Liver", "About it."), "Liver\nAbout it.");
         assert_eq!(text_of("Liver", "Risks", " Pain. "), "Liver\nRisks\nPain.");
-        assert_eq!(text_of("Liver", "", "Smith J. 2020."), "Liver\nSmith J. 2020.");
+        assert_eq!(
+            text_of("Liver", "", "Smith J. 2020."),
+            "Liver\nSmith J. 2020."
+        );
     }
 
     #[test]

@@ -9,7 +9,8 @@ use std::path::Path;
 
 use candle_core::{Device, Tensor};
 
-use super::model::{Model, WINDOW, normalize};
+use super::WINDOW;
+use super::model::{Model, normalize};
 
 const HIDDEN: usize = 8;
 const HEADS: usize = 2;
@@ -38,24 +39,64 @@ fn weights() -> HashMap<String, (Vec<usize>, Vec<f32>)> {
         w.insert(name, (shape, values));
     };
     let vocab = WORDS.len() + 4;
-    add("embeddings.word_embeddings.weight".into(), vec![vocab, HIDDEN], 0.0);
-    add("embeddings.position_embeddings.weight".into(), vec![POSITIONS, HIDDEN], 0.0);
-    add("embeddings.token_type_embeddings.weight".into(), vec![2, HIDDEN], 0.0);
+    add(
+        "embeddings.word_embeddings.weight".into(),
+        vec![vocab, HIDDEN],
+        0.0,
+    );
+    add(
+        "embeddings.position_embeddings.weight".into(),
+        vec![POSITIONS, HIDDEN],
+        0.0,
+    );
+    add(
+        "embeddings.token_type_embeddings.weight".into(),
+        vec![2, HIDDEN],
+        0.0,
+    );
     add("embeddings.LayerNorm.weight".into(), vec![HIDDEN], 1.0);
     add("embeddings.LayerNorm.bias".into(), vec![HIDDEN], 0.0);
     for l in 0..LAYERS {
         let p = format!("encoder.layer.{l}.");
         for part in ["query", "key", "value"] {
-            add(format!("{p}attention.self.{part}.weight"), vec![HIDDEN, HIDDEN], 0.0);
+            add(
+                format!("{p}attention.self.{part}.weight"),
+                vec![HIDDEN, HIDDEN],
+                0.0,
+            );
             add(format!("{p}attention.self.{part}.bias"), vec![HIDDEN], 0.0);
         }
-        add(format!("{p}attention.output.dense.weight"), vec![HIDDEN, HIDDEN], 0.0);
+        add(
+            format!("{p}attention.output.dense.weight"),
+            vec![HIDDEN, HIDDEN],
+            0.0,
+        );
         add(format!("{p}attention.output.dense.bias"), vec![HIDDEN], 0.0);
-        add(format!("{p}attention.output.LayerNorm.weight"), vec![HIDDEN], 1.0);
-        add(format!("{p}attention.output.LayerNorm.bias"), vec![HIDDEN], 0.0);
-        add(format!("{p}intermediate.dense.weight"), vec![INTERMEDIATE, HIDDEN], 0.0);
-        add(format!("{p}intermediate.dense.bias"), vec![INTERMEDIATE], 0.0);
-        add(format!("{p}output.dense.weight"), vec![HIDDEN, INTERMEDIATE], 0.0);
+        add(
+            format!("{p}attention.output.LayerNorm.weight"),
+            vec![HIDDEN],
+            1.0,
+        );
+        add(
+            format!("{p}attention.output.LayerNorm.bias"),
+            vec![HIDDEN],
+            0.0,
+        );
+        add(
+            format!("{p}intermediate.dense.weight"),
+            vec![INTERMEDIATE, HIDDEN],
+            0.0,
+        );
+        add(
+            format!("{p}intermediate.dense.bias"),
+            vec![INTERMEDIATE],
+            0.0,
+        );
+        add(
+            format!("{p}output.dense.weight"),
+            vec![HIDDEN, INTERMEDIATE],
+            0.0,
+        );
         add(format!("{p}output.dense.bias"), vec![HIDDEN], 0.0);
         add(format!("{p}output.LayerNorm.weight"), vec![HIDDEN], 1.0);
         add(format!("{p}output.LayerNorm.bias"), vec![HIDDEN], 0.0);
@@ -117,7 +158,13 @@ fn write_model(dir: &Path, pooling: Option<&str>) {
 fn linear(x: &[f32], w: &[f32], b: &[f32]) -> Vec<f32> {
     b.iter()
         .enumerate()
-        .map(|(o, bias)| bias + x.iter().enumerate().map(|(i, v)| v * w[o * x.len() + i]).sum::<f32>())
+        .map(|(o, bias)| {
+            bias + x
+                .iter()
+                .enumerate()
+                .map(|(i, v)| v * w[o * x.len() + i])
+                .sum::<f32>()
+        })
         .collect()
 }
 
@@ -132,9 +179,15 @@ fn layer_norm(x: &mut [f32], gamma: &[f32], beta: &[f32]) {
 
 /// The error function (Abramowitz and Stegun 7.1.26, error below 1.5e-7).
 fn erf(x: f32) -> f32 {
-    let (sign, x) = if x < 0.0 { (-1.0, -x as f64) } else { (1.0, x as f64) };
+    let (sign, x) = if x < 0.0 {
+        (-1.0, -x as f64)
+    } else {
+        (1.0, x as f64)
+    };
     let t = 1.0 / (1.0 + 0.3275911 * x);
-    let poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+    let poly = t
+        * (0.254829592
+            + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
     (sign * (1.0 - poly * (-x * x).exp())) as f32
 }
 
@@ -153,7 +206,11 @@ fn forward(ids: &[u32]) -> Vec<Vec<f32>> {
                         + get("embeddings.token_type_embeddings.weight")[h]
                 })
                 .collect();
-            layer_norm(&mut v, get("embeddings.LayerNorm.weight"), get("embeddings.LayerNorm.bias"));
+            layer_norm(
+                &mut v,
+                get("embeddings.LayerNorm.weight"),
+                get("embeddings.LayerNorm.bias"),
+            );
             v
         })
         .collect();
@@ -162,7 +219,13 @@ fn forward(ids: &[u32]) -> Vec<Vec<f32>> {
         let p = |s: &str| format!("encoder.layer.{l}.{s}");
         let proj = |x: &[Vec<f32>], part: &str| -> Vec<Vec<f32>> {
             x.iter()
-                .map(|v| linear(v, get(&p(&format!("attention.self.{part}.weight"))), get(&p(&format!("attention.self.{part}.bias")))))
+                .map(|v| {
+                    linear(
+                        v,
+                        get(&p(&format!("attention.self.{part}.weight"))),
+                        get(&p(&format!("attention.self.{part}.bias"))),
+                    )
+                })
                 .collect()
         };
         let (q, k, v) = (proj(&x, "query"), proj(&x, "key"), proj(&x, "value"));
@@ -172,7 +235,11 @@ fn forward(ids: &[u32]) -> Vec<Vec<f32>> {
             for i in 0..x.len() {
                 let logits: Vec<f32> = (0..x.len())
                     .map(|j| {
-                        q[i][r.clone()].iter().zip(&k[j][r.clone()]).map(|(a, b)| a * b).sum::<f32>()
+                        q[i][r.clone()]
+                            .iter()
+                            .zip(&k[j][r.clone()])
+                            .map(|(a, b)| a * b)
+                            .sum::<f32>()
                             / (head as f32).sqrt()
                     })
                     .collect();
@@ -187,16 +254,36 @@ fn forward(ids: &[u32]) -> Vec<Vec<f32>> {
             }
         }
         for (i, c) in context.iter().enumerate() {
-            let mut a = linear(c, get(&p("attention.output.dense.weight")), get(&p("attention.output.dense.bias")));
+            let mut a = linear(
+                c,
+                get(&p("attention.output.dense.weight")),
+                get(&p("attention.output.dense.bias")),
+            );
             a.iter_mut().zip(&x[i]).for_each(|(a, r)| *a += r);
-            layer_norm(&mut a, get(&p("attention.output.LayerNorm.weight")), get(&p("attention.output.LayerNorm.bias")));
-            let inner: Vec<f32> = linear(&a, get(&p("intermediate.dense.weight")), get(&p("intermediate.dense.bias")))
-                .into_iter()
-                .map(|u| 0.5 * u * (1.0 + erf(u / std::f32::consts::SQRT_2)))
-                .collect();
-            let mut o = linear(&inner, get(&p("output.dense.weight")), get(&p("output.dense.bias")));
+            layer_norm(
+                &mut a,
+                get(&p("attention.output.LayerNorm.weight")),
+                get(&p("attention.output.LayerNorm.bias")),
+            );
+            let inner: Vec<f32> = linear(
+                &a,
+                get(&p("intermediate.dense.weight")),
+                get(&p("intermediate.dense.bias")),
+            )
+            .into_iter()
+            .map(|u| 0.5 * u * (1.0 + erf(u / std::f32::consts::SQRT_2)))
+            .collect();
+            let mut o = linear(
+                &inner,
+                get(&p("output.dense.weight")),
+                get(&p("output.dense.bias")),
+            );
             o.iter_mut().zip(&a).for_each(|(o, r)| *o += r);
-            layer_norm(&mut o, get(&p("output.LayerNorm.weight")), get(&p("output.LayerNorm.bias")));
+            layer_norm(
+                &mut o,
+                get(&p("output.LayerNorm.weight")),
+                get(&p("output.LayerNorm.bias")),
+            );
             x[i] = o;
         }
     }
@@ -208,8 +295,12 @@ fn pooled(ids: &[u32], pooling: &str) -> Vec<f32> {
     let tokens = forward(ids);
     let mut v: Vec<f32> = match pooling {
         "cls" => tokens[0].clone(),
-        "max" => (0..HIDDEN).map(|h| tokens.iter().map(|t| t[h]).fold(f32::MIN, f32::max)).collect(),
-        _ => (0..HIDDEN).map(|h| tokens.iter().map(|t| t[h]).sum::<f32>() / tokens.len() as f32).collect(),
+        "max" => (0..HIDDEN)
+            .map(|h| tokens.iter().map(|t| t[h]).fold(f32::MIN, f32::max))
+            .collect(),
+        _ => (0..HIDDEN)
+            .map(|h| tokens.iter().map(|t| t[h]).sum::<f32>() / tokens.len() as f32)
+            .collect(),
     };
     normalize(&mut v);
     v
@@ -219,23 +310,40 @@ fn pooled(ids: &[u32], pooling: &str) -> Vec<f32> {
 fn ids_of(text: &str) -> Vec<u32> {
     std::iter::once(2)
         .chain(text.split_whitespace().map(|w| {
-            WORDS.iter().position(|x| *x == w.to_lowercase()).map_or(1, |i| i as u32 + 4)
+            WORDS
+                .iter()
+                .position(|x| *x == w.to_lowercase())
+                .map_or(1, |i| i as u32 + 4)
         }))
         .chain(std::iter::once(3))
         .collect()
 }
 
 fn close(a: &[f32], b: &[f32]) {
-    let off = a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0f32, f32::max);
-    assert!(a.len() == b.len() && off < 1e-4, "{a:?} != {b:?} (off by {off})");
+    let off = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0f32, f32::max);
+    assert!(
+        a.len() == b.len() && off < 1e-4,
+        "{a:?} != {b:?} (off by {off})"
+    );
 }
 
 #[test]
 fn a_batch_of_uneven_texts_matches_the_hand_computation_for_each_pooling() {
-    let texts = ["liver pain", "Loose stools and stomach cramps", "the tumour blood flow the liver"];
-    for (key, name) in [(None, "mean"), (Some("pooling_mode_cls_token"), "cls"),
-                        (Some("pooling_mode_max_tokens"), "max"),
-                        (Some("pooling_mode_mean_tokens"), "mean")] {
+    let texts = [
+        "liver pain",
+        "Loose stools and stomach cramps",
+        "the tumour blood flow the liver",
+    ];
+    for (key, name) in [
+        (None, "mean"),
+        (Some("pooling_mode_cls_token"), "cls"),
+        (Some("pooling_mode_max_tokens"), "max"),
+        (Some("pooling_mode_mean_tokens"), "mean"),
+    ] {
         let dir = tempfile::tempdir().unwrap();
         write_model(dir.path(), key);
         let model = Model::load(dir.path()).unwrap();
@@ -252,7 +360,7 @@ fn a_batch_of_uneven_texts_matches_the_hand_computation_for_each_pooling() {
 }
 
 #[test]
-fn a_long_text_is_covered_by_windows_whose_vectors_are_averaged() {
+fn a_long_text_is_cut_into_windows_the_first_embedded_or_all_averaged() {
     let dir = tempfile::tempdir().unwrap();
     write_model(dir.path(), None);
     let model = Model::load(dir.path()).unwrap();
@@ -260,8 +368,15 @@ fn a_long_text_is_covered_by_windows_whose_vectors_are_averaged() {
     let text = words.join(" ");
     let windows = model.windows(&text).unwrap();
     assert_eq!(windows.len(), 300usize.div_ceil(WINDOW - 2));
-    assert!(windows.iter().all(|w| w.len() <= WINDOW && w[0] == 2 && *w.last().unwrap() == 3));
-    let covered: Vec<u32> = windows.iter().flat_map(|w| w[1..w.len() - 1].to_vec()).collect();
+    assert!(
+        windows
+            .iter()
+            .all(|w| w.len() <= WINDOW && w[0] == 2 && *w.last().unwrap() == 3)
+    );
+    let covered: Vec<u32> = windows
+        .iter()
+        .flat_map(|w| w[1..w.len() - 1].to_vec())
+        .collect();
     assert_eq!(covered, ids_of(&text)[1..301].to_vec());
     let mut mean = vec![0f32; HIDDEN];
     for w in &windows {
@@ -270,7 +385,12 @@ fn a_long_text_is_covered_by_windows_whose_vectors_are_averaged() {
         }
     }
     normalize(&mut mean);
+    let (first, cut) = model.embed_counting(&[&text]).unwrap();
+    assert_eq!(cut, 1);
+    close(&first[0], &pooled(&windows[0], "mean"));
+    let model = model.with_windows(usize::MAX);
     close(&model.embed(&[&text]).unwrap()[0], &mean);
+    assert_eq!(model.embed_counting(&[&text]).unwrap().1, 0);
 }
 
 #[test]
@@ -291,12 +411,17 @@ fn bad_model_folders_are_named_in_one_line() {
 
     write_model(dir.path(), None);
     let config = std::fs::read_to_string(dir.path().join("config.json")).unwrap();
-    let gpt = config.replace("\"bert\"", "\"gpt2\"").replace("BertModel", "GPT2Model");
+    let gpt = config
+        .replace("\"bert\"", "\"gpt2\"")
+        .replace("BertModel", "GPT2Model");
     std::fs::write(dir.path().join("config.json"), gpt).unwrap();
     assert!(message(dir.path()).contains("unsupported architecture (model_type 'gpt2')"));
 
     // A tokenizer with more tokens than the weights have rows.
-    let bigger = config.replace(&format!("\"vocab_size\":{}", WORDS.len() + 4), "\"vocab_size\":5");
+    let bigger = config.replace(
+        &format!("\"vocab_size\":{}", WORDS.len() + 4),
+        "\"vocab_size\":5",
+    );
     std::fs::write(dir.path().join("config.json"), bigger).unwrap();
     assert!(message(dir.path()).contains("tokenizer.json: does not match the weights"));
 
