@@ -160,5 +160,6 @@ fn lay_language_queries_find_their_sections_in_hybrid_mode() {
     );
 }
 
-/// The lay suite's hybrid nDCG@10, measured.
-const LAY_HYBRID: f64 = 0.0;
+/// The lay suite's hybrid nDCG@10: measured 0.8077 on 2026-12-05 (lexical 0.3829, semantic
+/// 0.9385), gated a little below for the float differences of another build's arithmetic.
+const LAY_HYBRID: f64 = 0.80;

@@ -98,7 +98,7 @@ fn bad_requests_get_a_clear_4xx_never_a_500() {
         (
             "/api/search?q=x&order=new",
             "unknown parameter 'order' (q, limit, offset, kind, plain, count, correct, \
-             forgiving, typing)",
+             forgiving, typing, mode)",
         ),
     ] {
         assert_eq!(error(path, 400)["error"], message, "{path}");
