@@ -119,47 +119,52 @@ fn with_the_model_an_index_searches_in_hybrid_and_an_edit_embeds_only_what_chang
     );
 }
 
-/// Queries in patients' own words for pages in clinical words (`tests/eval/lay.*`, judged by
-/// hand before any search was run): the hybrid mode must find what the words alone miss.
-/// Gates: the figures measured on 2026-12-05 (README "Semantic stage").
+/// Queries in patients' own words for pages in clinical words, judged by hand before any
+/// search was run: the hybrid mode must find what the words alone miss. Two suites: `lay`
+/// (2 pages, 12 queries) and `lay-pages` (4 pages, 24 queries, written and judged by a second
+/// author who did not see the first). Gates: (suite, hybrid nDCG@10), measured on 2026-12-05
+/// (lay: lexical 0.3829, semantic 0.9385, hybrid 0.8077; lay-pages: 0.3517, 0.7408, 0.6518),
+/// set a little below for the float differences of another build's arithmetic.
+const LAY_GATES: [(&str, f64); 2] = [("lay", 0.80), ("lay-pages", 0.645)];
+
 #[test]
 fn lay_language_queries_find_their_sections_in_hybrid_mode() {
     let Some(model) = model() else { return };
-    let env = Env::empty();
-    for entry in std::fs::read_dir(fixture("lay")).unwrap() {
-        let path = entry.unwrap().path();
-        env.copy(&path, path.file_name().unwrap().to_str().unwrap());
-    }
-    let run = env.run(&["index", "--model", model.to_str().unwrap()]);
-    assert_eq!(run.code, 0, "{run:?}");
-    let dir = repo().join("tests/eval");
-    let ndcg = |mode: &str| {
-        let run = env.run(&[
-            "eval",
-            "--json",
-            "--strict",
-            "--mode",
-            mode,
-            "--queries",
-            dir.join("lay.tsv").to_str().unwrap(),
-            "--qrels",
-            dir.join("lay.qrels").to_str().unwrap(),
-        ]);
+    for (suite, gate) in LAY_GATES {
+        let env = Env::empty();
+        for entry in std::fs::read_dir(fixture(suite)).unwrap() {
+            let path = entry.unwrap().path();
+            env.copy(&path, path.file_name().unwrap().to_str().unwrap());
+        }
+        let run = env.run(&["index", "--model", model.to_str().unwrap()]);
         assert_eq!(run.code, 0, "{run:?}");
-        let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-        report["metrics"]["ndcg"].as_f64().unwrap()
-    };
-    let (lexical, hybrid) = (ndcg("lexical"), ndcg("hybrid"));
-    assert!(
-        hybrid >= LAY_HYBRID - 5e-5,
-        "hybrid nDCG@10 {hybrid:.4} < {LAY_HYBRID}"
-    );
-    assert!(
-        hybrid > lexical + 0.1,
-        "hybrid {hybrid:.4} vs lexical {lexical:.4}"
-    );
+        let dir = repo().join("tests/eval");
+        let queries = dir.join(format!("{suite}.tsv"));
+        let qrels = dir.join(format!("{suite}.qrels"));
+        let ndcg = |mode: &str| {
+            let run = env.run(&[
+                "eval",
+                "--json",
+                "--strict",
+                "--mode",
+                mode,
+                "--queries",
+                queries.to_str().unwrap(),
+                "--qrels",
+                qrels.to_str().unwrap(),
+            ]);
+            assert_eq!(run.code, 0, "{run:?}");
+            let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+            report["metrics"]["ndcg"].as_f64().unwrap()
+        };
+        let (lexical, hybrid) = (ndcg("lexical"), ndcg("hybrid"));
+        assert!(
+            hybrid >= gate,
+            "{suite}: hybrid nDCG@10 {hybrid:.4} < {gate}"
+        );
+        assert!(
+            hybrid > lexical + 0.1,
+            "{suite}: hybrid {hybrid:.4} vs lexical {lexical:.4}"
+        );
+    }
 }
-
-/// The lay suite's hybrid nDCG@10: measured 0.8077 on 2026-12-05 (lexical 0.3829, semantic
-/// 0.9385), gated a little below for the float differences of another build's arithmetic.
-const LAY_HYBRID: f64 = 0.80;
