@@ -3,7 +3,7 @@
 //! snippets, as `medsearch search --plain` does), and report percentiles.
 //!
 //! ```sh
-//! cargo bench --bench latency -- CORPUS_DIR INDEX_DIR QUERIES_FILE [ROUNDS] [FEEDBACK]
+//! cargo bench --bench latency -- CORPUS_DIR INDEX_DIR QUERIES_FILE [ROUNDS] [FEEDBACK] [MODE]
 //! ```
 //! Prints one JSON object: `{"queries", "rounds", "p50_ms", "p99_ms", "mean_ms", "max_ms"}`.
 //! Each round runs every query once; the first round is a warm-up and is not counted.
@@ -11,6 +11,8 @@
 //! doubles the work of a long query, so its cost is measured apart. `typing` instead runs
 //! each query as the search page sends it while people type (`--typing --forgiving`, query
 //! syntax, feedback auto): give it the prefixes a reader types (`scripts/bench.py typing`).
+//! MODE is `lexical`, `semantic` or `hybrid` (`--mode`; default: the index's, hybrid when it
+//! has vectors): the query's embedding is part of each timed search.
 //!
 //! Correctness: before timing, every query also runs through the `medsearch` binary
 //! (`search --plain --json`), and the in-process hits (ids, ranks, scores, snippets) must be
@@ -23,15 +25,18 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
+use clap::ValueEnum;
 use medsearch::eval;
 use medsearch::index::Searchable;
 use medsearch::search::{self, Feedback, Results, SearchOptions};
+use medsearch::semantic::Mode;
 
 fn main() {
     let args = common::args();
     let [corpus, index_dir, queries, rest @ ..] = args.as_slice() else {
         eprintln!(
-            "usage: cargo bench --bench latency -- CORPUS_DIR INDEX_DIR QUERIES_FILE [ROUNDS]"
+            "usage: cargo bench --bench latency -- CORPUS_DIR INDEX_DIR QUERIES_FILE [ROUNDS] \
+             [FEEDBACK] [MODE]"
         );
         std::process::exit(2);
     };
@@ -45,6 +50,9 @@ fn main() {
         Some("off") => Feedback::Off,
         Some(other) => panic!("FEEDBACK is auto, on, off or typing, not {other}"),
     };
+    let mode = rest
+        .get(2)
+        .map(|m| Mode::from_str(m, true).expect("MODE is lexical, semantic or hybrid"));
     let (corpus, index_dir) = (PathBuf::from(corpus), PathBuf::from(index_dir));
     let searchable = Searchable::open(&index_dir, &corpus).expect("open index");
     let queries = eval::read_queries(&PathBuf::from(queries)).expect("read queries");
@@ -54,13 +62,14 @@ fn main() {
         typing,
         forgiving: typing,
         feedback,
+        mode,
         ..SearchOptions::default()
     };
     let expected: Vec<String> = queries
         .iter()
         .map(|q| {
             let ours = fingerprint(&search::search(&searchable, &q.text, &opts).expect("search"));
-            let cli = cli_fingerprint(&corpus, &index_dir, &q.text, feedback, typing);
+            let cli = cli_fingerprint(&corpus, &index_dir, &q.text, feedback, typing, mode);
             assert_eq!(ours, cli, "in-process and CLI hits differ for {:?}", q.text);
             ours
         })
@@ -108,20 +117,22 @@ fn cli_fingerprint(
     query: &str,
     feedback: Feedback,
     typing: bool,
+    mode: Option<Mode>,
 ) -> String {
     let feedback = match feedback {
         Feedback::Auto => "auto",
         Feedback::On => "on",
         Feedback::Off => "off",
     };
-    let mode: &[&str] = if typing {
+    let reading: &[&str] = if typing {
         &["--typing", "--forgiving"]
     } else {
         &["--plain"]
     };
     let out = Command::new(env!("CARGO_BIN_EXE_medsearch"))
         .arg("search")
-        .args(mode)
+        .args(reading)
+        .args(mode.map(|m| format!("--mode={}", m.as_str())))
         .args(["--json", "--limit", "10", "--feedback", feedback])
         .arg("--corpus")
         .arg(corpus)

@@ -2,6 +2,7 @@
 """Ranking quality on the classic test collections, medsearch beside SQLite FTS5 and bm25s.
 
     python3 scripts/beir_quality.py [--benchmarks DIR]   # default: tests/data/beir
+    python3 scripts/beir_quality.py --mode hybrid [--model DIR]   # the semantic stage too
 
 For each collection in the BEIR layout (corpus.jsonl, queries.jsonl, qrels/test.tsv): builds a
 medsearch index of the corpus, runs `medsearch eval --plain` (queries as plain words), and runs
@@ -10,6 +11,10 @@ query's words OR-ed) and bm25s (a fast Python BM25, Lucene's formula, k1 1.5, b 
 stop words and Snowball stemmer; title and text as one field). Every run (top 1000) is scored by
 the same code, ir_measures (pytrec_eval); the script installs it and bm25s with pip if needed.
 medsearch's own numbers are shown too and must agree. Prints a Markdown table for the README.
+
+With `--mode semantic` or `--mode hybrid`, the index is built with the sentence model (`--model`,
+default target/model/all-MiniLM-L6-v2, which `python3 scripts/fetch_model.py` fetches) and
+medsearch is scored in lexical mode and in that mode, from the same index.
 """
 import argparse
 import datetime
@@ -107,8 +112,20 @@ def main():
     parser = argparse.ArgumentParser(description="Ranking quality on the classic test "
                                      "collections, medsearch beside SQLite FTS5 and bm25s.")
     test_collections.add_argument(parser)
+    parser.add_argument("--mode", choices=["lexical", "semantic", "hybrid"], default="lexical",
+                        help="medsearch's mode besides lexical (default: lexical only)")
+    parser.add_argument("--model", type=Path, default=ROOT / "target" / "model" / "all-MiniLM-L6-v2",
+                        help="the sentence model folder for --mode semantic or hybrid")
     args = parser.parse_args()
     test_collections.check(args.benchmarks, "beir_quality.py")
+    modes = ["lexical"] + ([args.mode] if args.mode != "lexical" else [])
+    model = []
+    if args.mode != "lexical":
+        if not (args.model / "model.safetensors").is_file():
+            print(f"beir_quality.py: error: no model at {args.model} (model.safetensors missing); "
+                  "run `python3 scripts/fetch_model.py` or pass --model DIR", file=sys.stderr)
+            sys.exit(2)
+        model = ["--model", str(args.model)]
     ensure_packages()
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
     binary = ROOT / "target" / "release" / "medsearch"
@@ -120,31 +137,34 @@ def main():
             (tmp / "corpus").mkdir()
             shutil.copy(coll / "corpus.jsonl", tmp / "corpus" / "corpus.jsonl")
             loc = ["--corpus", str(tmp / "corpus"), "--index", str(tmp / "index")]
-            subprocess.run([binary, "index", *loc], check=True, capture_output=True)
-            out = subprocess.run([binary, "eval", "--plain", "--json", "--queries",
-                                  coll / "queries.jsonl", "--qrels", coll / "qrels" / "test.tsv",
-                                  "--run", tmp / "medsearch.run", *loc],
-                                 check=True, capture_output=True, text=True)
-            own = json.loads(out.stdout)["metrics"]
+            subprocess.run([binary, "index", *model, *loc], check=True, capture_output=True)
             qrels = read_qrels(coll / "qrels" / "test.tsv")
+            ours = []
+            for mode in modes:
+                run = tmp / f"medsearch-{mode}.run"
+                out = subprocess.run([binary, "eval", "--plain", "--json", "--mode", mode,
+                                      "--queries", coll / "queries.jsonl", "--qrels",
+                                      coll / "qrels" / "test.tsv", "--run", run, *loc],
+                                     check=True, capture_output=True, text=True)
+                own = json.loads(out.stdout)["metrics"]
+                ms = score(qrels, run)
+                assert abs(ms[0] - own["ndcg"]) < 1e-4, (mode, ms, own)
+                ours.append((f"medsearch {mode}" if len(modes) > 1 else "medsearch", ms))
             fts5_run(read_jsonl(coll / "corpus.jsonl"), read_jsonl(coll / "queries.jsonl"),
                      tmp / "fts5.run")
             bm25s_run(read_jsonl(coll / "corpus.jsonl"), read_jsonl(coll / "queries.jsonl"),
                       tmp / "bm25s.run")
-            ms = score(qrels, tmp / "medsearch.run")
-            assert abs(ms[0] - own["ndcg"]) < 1e-4, (ms, own)
             peers = [("SQLite FTS5 bm25", score(qrels, tmp / "fts5.run")),
                      ("bm25s", score(qrels, tmp / "bm25s.run"))]
-            rows.append((name, ms, peers))
+            rows.append((name, ours + peers))
     import bm25s
     print(f"Measured {datetime.date.today()} on {platform.machine()} "
           f"({os.cpu_count()} cores), SQLite {sqlite3.sqlite_version}, bm25s {bm25s.__version__}; "
-          f"`python3 scripts/beir_quality.py`.\n")
+          f"`python3 scripts/beir_quality.py{' --mode ' + args.mode if model else ''}`.\n")
     print("| collection | system | nDCG@10 | MAP@1000 | MRR@10 |")
     print("|---|---|---|---|---|")
-    for name, ms, peers in rows:
-        print(f"| {name} | medsearch | {ms[0]:.4f} | {ms[1]:.4f} | {ms[2]:.4f} |")
-        for system, m in peers:
+    for name, systems in rows:
+        for system, m in systems:
             print(f"| {name} | {system} | {m[0]:.4f} | {m[1]:.4f} | {m[2]:.4f} |")
 
 

@@ -3,6 +3,8 @@
 
     python3 scripts/tune.py grid GRID.json [--out target/tune]      # evaluate every configuration
     python3 scripts/tune.py report [--out target/tune] [--baseline REF]
+    python3 scripts/tune.py grid GRID.json --model DIR        # the hybrid mode's fusion
+    python3 scripts/tune.py report --model DIR [--baseline-mode lexical]
 
 `grid` evaluates each configuration of a grid (a JSON object: parameter -> list of values,
 dotted names for nested ones such as `heading.weight`; every combination is tried) on six
@@ -11,12 +13,19 @@ own judged suites (tests/eval/material, pages, ranking, with the query syntax), 
 `medsearch eval --ranking`. Results accumulate in OUT/results.json.
 
 `report` picks the configuration with the best mean nDCG@10 over the six suites among those
-whose MRR@10 is no lower than the baseline's on any suite, and prints, per suite: the baseline,
+whose MRR@10 is no lower than the baseline's on any suite (or, with `--targets`, among those
+that reach the given nDCG@10 with MAP and MRR@10 no lower than the baseline's), and prints, per suite: the baseline,
 the fitted configuration, the leave-one-collection-out configuration for each classic
 collection (fitted on the other five suites, scored on the held-out one), and a paired
 randomization test (per-query nDCG@10, 10,000 permutations, two-sided) of the fitted
 configuration against the baseline. The baseline is this checkout's `Ranking::default()` run
 by the binary built from REF (default: HEAD), or, with `--baseline-binary`, any binary.
+
+With `--model DIR` (a sentence model folder, see `scripts/fetch_model.py`), every suite is
+indexed with the model and searched in hybrid mode (`fusion.*` parameters tune the fusion),
+the lay-language suites (tests/eval/lay, lay-pages) join the six, and results go to OUT/hybrid;
+`report --baseline-mode lexical` compares with the words alone instead of the baseline's
+hybrid mode.
 """
 import argparse
 import hashlib
@@ -38,6 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT / "tests" / "eval"
 CLASSIC = test_collections.NAMES
 SUITES = CLASSIC + ["material", "pages", "ranking"]
+LAY = ["lay", "lay-pages"]
 
 
 def suite_files(name, benchmarks):
@@ -53,13 +63,26 @@ def suite_files(name, benchmarks):
                                       "healthy-eating-during-treatment.txt",
                                       "radiation-therapy.md"]],
         "ranking": sorted((ROOT / "tests" / "fixtures" / "ranking").iterdir()),
+        **{lay: sorted((ROOT / "tests" / "fixtures" / lay).iterdir()) for lay in LAY},
     }[name]
     return files, EVAL / f"{name}.tsv", EVAL / f"{name}.qrels", False
 
 
-def prepare(binary, label, out, benchmarks):
+def suites(args):
+    """The suites tuned on: the lay-language ones too in hybrid mode."""
+    return SUITES + (LAY if args.model else [])
+
+
+def workdir(args):
+    """Where the corpora, indexes and results go."""
+    return Path(args.out) / ("hybrid" if args.model else "")
+
+
+def prepare(binary, label, args):
     """A corpus and an index per suite for `binary` (indexes differ between versions)."""
-    for name in SUITES:
+    out, benchmarks = workdir(args), args.benchmarks
+    model = ["--model", str(args.model)] if args.model else []
+    for name in suites(args):
         work = out / label / name
         if (work / "index" / "CURRENT").exists():
             continue
@@ -68,15 +91,17 @@ def prepare(binary, label, out, benchmarks):
         files, *_ = suite_files(name, benchmarks)
         for f in files:
             shutil.copy(f, work / "corpus" / f.name)
-        subprocess.run([binary, "index", "--corpus", work / "corpus", "--index", work / "index"],
-                       check=True, capture_output=True)
+        subprocess.run([binary, "index", *model, "--corpus", work / "corpus",
+                        "--index", work / "index"], check=True, capture_output=True)
 
 
-def evaluate(binary, label, out, benchmarks, name, config=None):
-    """Per-query (nDCG@10, AP, RR@10) of a suite, by query id."""
-    _, queries, qrels, plain = suite_files(name, benchmarks)
-    work = out / label / name
-    cmd = [binary, "eval", "--json", "--queries", queries, "--qrels", qrels,
+def evaluate(binary, label, args, name, config=None, mode=None):
+    """Per-query (nDCG@10, AP, RR@10) of a suite, by query id (in `mode`, default hybrid with
+    a model, else lexical)."""
+    _, queries, qrels, plain = suite_files(name, args.benchmarks)
+    work = workdir(args) / label / name
+    mode = mode or ("hybrid" if args.model else "lexical")
+    cmd = [binary, "eval", "--json", "--mode", mode, "--queries", queries, "--qrels", qrels,
            "--corpus", work / "corpus", "--index", work / "index"]
     if plain:
         cmd.append("--plain")
@@ -109,10 +134,10 @@ def means(per_query):
 
 
 def grid(args):
-    out = Path(args.out)
+    out = workdir(args)
     out.mkdir(parents=True, exist_ok=True)
     binary = build(ROOT, ROOT / "target")
-    prepare(binary, "new", out, args.benchmarks)
+    prepare(binary, "new", args)
     spec = json.loads(Path(args.grid).read_text())
     keys = sorted(spec)
     results_path = out / "results.json"
@@ -130,13 +155,13 @@ def grid(args):
 
     def run(config):
         return {"config": config,
-                "suites": {name: evaluate(binary, "new", out, args.benchmarks, name, config)
-                           for name in SUITES}}
+                "suites": {name: evaluate(binary, "new", args, name, config)
+                           for name in suites(args)}}
 
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         for i, result in enumerate(pool.map(run, todo), 1):
             results.append(result)
-            m = {name: means(result["suites"][name])[0] for name in SUITES}
+            m = {name: means(result["suites"][name])[0] for name in suites(args)}
             print(f"[{i}/{len(todo)}] {json.dumps(result['config'])}: " +
                   " ".join(f"{n} {v:.4f}" for n, v in m.items()), file=sys.stderr)
             results_path.write_text(json.dumps({"binary": digest, "results": results}))
@@ -172,31 +197,41 @@ def randomization_test(a, b, rounds=10000, seed=20261129):
 
 
 def report(args):
-    out = Path(args.out)
+    out = workdir(args)
     results = json.loads((out / "results.json").read_text())["results"]
     binary = Path(args.baseline_binary) if args.baseline_binary else baseline_binary(args.baseline)
-    prepare(binary, "baseline", out, args.benchmarks)
-    base = {name: evaluate(binary, "baseline", out, args.benchmarks, name) for name in SUITES}
-    base_means = {name: means(base[name]) for name in SUITES}
+    prepare(binary, "baseline", args)
+    names = suites(args)
+    base = {name: evaluate(binary, "baseline", args, name, mode=args.baseline_mode)
+            for name in names}
+    base_means = {name: means(base[name]) for name in names}
+
+    targets = dict((name, float(value)) for name, value in
+                   (t.split("=") for t in args.targets.split(","))) if args.targets else {}
 
     def eligible(result, suites):
+        if targets:
+            return all(means(result["suites"][s])[0] >= targets[s] and
+                       all(means(result["suites"][s])[i] >= base_means[s][i] - 1e-9
+                           for i in (1, 2))
+                       for s in suites if s in targets)
         return all(means(result["suites"][s])[2] >= base_means[s][2] - 1e-9 for s in suites)
 
     def best(suites):
         pool = [r for r in results if eligible(r, suites)] or results
         return max(pool, key=lambda r: statistics.mean(means(r["suites"][s])[0] for s in suites))
 
-    fitted = best(SUITES)
+    fitted = best(names)
     print(f"fitted: {json.dumps(fitted['config'], sort_keys=True)}")
     print(f"{len(results)} configurations evaluated; baseline: {binary}\n")
     print("| suite | baseline nDCG@10 / MAP / MRR@10 | fitted | leave-one-out | p (nDCG@10) |")
     print("|---|---|---|---|---|")
-    for name in SUITES:
+    for name in names:
         b = base_means[name]
         f = means(fitted["suites"][name])
         loco = ""
         if name in CLASSIC:
-            held_out = best([s for s in SUITES if s != name])
+            held_out = best([s for s in names if s != name])
             lo = means(held_out["suites"][name])
             loco = f"{lo[0]:.4f} / {lo[1]:.4f} / {lo[2]:.4f}"
         ids = sorted(base[name])
@@ -212,12 +247,19 @@ def main():
     common = argparse.ArgumentParser(add_help=False)
     test_collections.add_argument(common)
     common.add_argument("--out", default=str(ROOT / "target" / "tune"))
+    common.add_argument("--model", type=Path,
+                        help="a sentence model folder: tune the hybrid mode (see the docs)")
     sub = parser.add_subparsers(dest="what", required=True)
     p = sub.add_parser("grid", parents=[common])
     p.add_argument("grid", help="JSON object: parameter -> list of values")
     p = sub.add_parser("report", parents=[common])
     p.add_argument("--baseline", default="HEAD", help="git ref of the baseline (default HEAD)")
     p.add_argument("--baseline-binary", help="a medsearch binary to use as the baseline")
+    p.add_argument("--baseline-mode", choices=["lexical", "semantic", "hybrid"],
+                   help="the baseline's mode (default: the one tuned)")
+    p.add_argument("--targets", help="SUITE=nDCG,... : eligible configurations reach these "
+                   "nDCG@10 with MAP and MRR@10 no lower than the baseline's, on the suites "
+                   "fitted on (instead of: MRR@10 no lower on every suite)")
     args = parser.parse_args()
     test_collections.check(args.benchmarks, "tune.py")
     {"grid": grid, "report": report}[args.what](args)

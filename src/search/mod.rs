@@ -58,10 +58,12 @@ use crate::index::{Searchable, StoredRecord};
 use crate::parse::RecordKind;
 use crate::semantic::Mode;
 use crate::semantic::fuse::{self, Both};
+use crate::semantic::store::Vectors;
 use compile::Compiled;
 use correct::Limits;
 pub use feedback::Feedback;
 use query::Node;
+use ranking::FeedbackParams;
 pub use ranking::Ranking;
 use rustc_hash::FxHashMap as HashMap;
 use snippet::Snippet;
@@ -477,11 +479,33 @@ fn run(
         .candidates
         .max(wanted + TIE_MARGIN)
         .max(opts.ranking.feedback.docs);
+    let feedback =
+        opts.kind.is_none() && feedback::applies(tree, opts.feedback, &opts.ranking.feedback);
+    // The fused ranking teaches both sides only what a descriptive query says (fuse.rs).
+    let both_ways = feedback
+        && (opts.feedback == Feedback::On
+            || feedback::plain_words(tree)
+                .is_some_and(|w| w >= opts.ranking.fusion.feedback_min_words));
+    let semantic = match mode {
+        Mode::Lexical => None,
+        _ => Some(Semantic::new(s, text, pool, mode, opts, both_ways)?),
+    };
     let mut candidates = retrieve(searcher, &*compiled.retrieve, pool)?;
     let mut top = rank(searcher, &*compiled.query, &candidates)?;
-    if opts.kind.is_none() && feedback::applies(tree, opts.feedback, &opts.ranking.feedback) {
+    if feedback {
         let words = feedback::plain_words(tree).unwrap_or(1).max(1) as f32;
-        let terms = feedback::expansion(s, &top, &opts.ranking.feedback)?;
+        let terms = match (&semantic, opts.ranking.fusion.fused_feedback) {
+            (Some(semantic), true) if mode == Mode::Hybrid && both_ways => {
+                let fused = semantic.side(&*compiled.query, &top)?.ranked;
+                let docs = fuse::feedback_pool(&top, &fused, opts.ranking.feedback.docs);
+                let params = FeedbackParams {
+                    docs: docs.len(),
+                    ..opts.ranking.feedback
+                };
+                feedback::expansion(s, &docs, &params)?
+            }
+            _ => feedback::expansion(s, &top, &opts.ranking.feedback)?,
+        };
         if !terms.is_empty() {
             compiled =
                 compile::with_feedback(s, compiled, &terms, words, &opts.ranking, opts.explain);
@@ -495,8 +519,8 @@ fn run(
         (!opts.count).then_some(COUNT_BOUND.max(opts.limit)),
     )?;
     let mut parts = HashMap::default();
-    if mode != Mode::Lexical {
-        let side = semantic_side(s, text, &*compiled.query, top, pool, mode, opts)?;
+    if let Some(semantic) = semantic {
+        let side = semantic.side(&*compiled.query, &top)?;
         (top, parts) = (side.ranked, side.parts);
         total_hits = match mode {
             Mode::Semantic => top.len(),
@@ -643,118 +667,216 @@ struct Parts {
     semantic_part: f32,
 }
 
-/// Ranks by the model (semantic) or fuses the model's ranking with `lexical` (hybrid): the
-/// query embedded once, every record's cosine computed, the best `max(candidates, pool)`
-/// kept (of the kind asked for), each scored by both sides.
-fn semantic_side(
-    s: &Searchable,
-    text: &str,
-    query: &dyn Query,
-    lexical: Vec<(Score, DocAddress)>,
+/// The semantic side of one search: the query embedded once, and its cosines computed once,
+/// however many rankings the search makes from them.
+struct Semantic<'a> {
+    s: &'a Searchable,
+    vectors: &'a Vectors,
+    /// The query's vector.
+    vector: Vec<f32>,
+    /// The records' cosines with `vector` ([`Semantic::cosines`]).
+    cosines: Vec<(f32, DocAddress)>,
+    /// Each segment's kind codes, when a kind is asked for.
+    codes: Vec<tantivy::columnar::Column<u64>>,
     pool: usize,
     mode: Mode,
-    opts: &SearchOptions,
-) -> Result<Side> {
-    let Some((vectors, model)) = s.model()? else {
-        return Err(crate::error::Error::Internal("vectors vanished".into()));
-    };
-    let words = text.replace('*', " ");
-    let vector = model.embed(&[words.as_str()])?.remove(0);
-    vectors.check(&vector)?;
-    let mut cosines = vectors.scores(&vector);
-    if let Some(kind) = opts.kind {
-        let codes = s
-            .searcher()
-            .segment_readers()
-            .iter()
-            .map(|r| r.fast_fields().u64(crate::index::schema::KIND_CODE))
-            .collect::<tantivy::Result<Vec<_>>>()?;
-        cosines.retain(|(_, a)| codes[a.segment_ord as usize].first(a.doc_id) == Some(kind.code()));
+    opts: &'a SearchOptions,
+    /// Whether query feedback applies to this side ([`fuse::Fusion::feedback_min_words`]).
+    feedback: bool,
+}
+
+impl<'a> Semantic<'a> {
+    /// Embeds the query `text` (a word being typed, `word*`, read as the word).
+    fn new(
+        s: &'a Searchable,
+        text: &str,
+        pool: usize,
+        mode: Mode,
+        opts: &'a SearchOptions,
+        feedback: bool,
+    ) -> Result<Self> {
+        let Some((vectors, model)) = s.model()? else {
+            return Err(crate::error::Error::Internal("vectors vanished".into()));
+        };
+        let words = text.replace('*', " ");
+        let vector = model.embed(&[words.as_str()])?.remove(0);
+        vectors.check(&vector)?;
+        let codes = match opts.kind {
+            Some(_) => s
+                .searcher()
+                .segment_readers()
+                .iter()
+                .map(|r| r.fast_fields().u64(crate::index::schema::KIND_CODE))
+                .collect::<tantivy::Result<Vec<_>>>()?,
+            None => Vec::new(),
+        };
+        let mut semantic = Semantic {
+            s,
+            vectors,
+            vector,
+            cosines: Vec::new(),
+            codes,
+            pool,
+            mode,
+            opts,
+            feedback,
+        };
+        semantic.cosines = semantic.cosines(&semantic.vector);
+        Ok(semantic)
     }
-    let fusion = opts.ranking.fusion;
-    let by_cosine =
-        |a: &(f32, DocAddress), b: &(f32, DocAddress)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
-    let floor_at = fusion.floor_rank.max(1) - 1;
-    let floor = match cosines.len() > floor_at {
-        true => *cosines.select_nth_unstable_by(floor_at, by_cosine).1,
-        false => cosines
-            .iter()
-            .copied()
-            .min_by(|a, b| by_cosine(b, a))
-            .unwrap_or((0., DocAddress::new(0, 0))),
+
+    /// The cosine with `vector` of the records of the kind asked for: of those the 8-bit
+    /// pass ranks best, enough for the floor and the candidates ([`fuse::Fusion::rescore`]).
+    fn cosines(&self, vector: &[f32]) -> Vec<(f32, DocAddress)> {
+        let fusion = self.opts.ranking.fusion;
+        let keep = match fusion.rescore {
+            0 => 0,
+            n => n
+                .max(fusion.floor_rank)
+                .max(fusion.candidates.max(self.pool)),
+        };
+        let wanted = |a: DocAddress| match self.opts.kind {
+            Some(kind) => self.codes[a.segment_ord as usize].first(a.doc_id) == Some(kind.code()),
+            None => true,
+        };
+        self.vectors.scores(vector, keep, &wanted)
     }
-    .0;
-    let take = fusion.candidates.max(pool).min(cosines.len());
-    if take > 0 && take < cosines.len() {
-        cosines.select_nth_unstable_by(take - 1, by_cosine);
-    }
-    cosines.truncate(take);
-    cosines.sort_by(by_cosine);
-    let best = cosines.first().map_or(0.0, |c| c.0);
-    if mode == Mode::Semantic {
-        let parts = cosines
+
+    /// Ranks by the model (semantic) or fuses the model's ranking with `lexical`, the
+    /// ranking of `query`'s words (hybrid). With feedback ([`fuse::Fusion::feedback_docs`],
+    /// when it applies), the mean vector of that ranking's best records is added to the
+    /// query's, and the records are scored and ranked again with it.
+    fn side(&self, query: &dyn Query, lexical: &[(Score, DocAddress)]) -> Result<Side> {
+        let first = self.rank(self.cosines.clone(), &self.vector, query, lexical)?;
+        let fusion = self.opts.ranking.fusion;
+        if !self.feedback || fusion.feedback_docs == 0 || fusion.feedback_weight <= 0.0 {
+            return Ok(first);
+        }
+        let rows: Vec<&[f32]> = first
+            .ranked
             .iter()
-            .map(|&(cosine, address)| {
-                let part = Parts {
-                    lexical: None,
-                    cosine,
-                    lexical_part: 0.0,
-                    semantic_part: 1.0,
-                };
-                (address, part)
+            .take(fusion.feedback_docs)
+            .filter_map(|(_, address)| self.vectors.vector(*address))
+            .collect();
+        if rows.is_empty() {
+            return Ok(first);
+        }
+        let share = fusion.feedback_weight / rows.len() as f32;
+        let mut moved = self.vector.clone();
+        for row in rows {
+            moved.iter_mut().zip(row).for_each(|(m, r)| *m += share * r);
+        }
+        let norm = crate::semantic::store::dot(&moved, &moved)
+            .sqrt()
+            .max(f32::EPSILON);
+        moved.iter_mut().for_each(|m| *m /= norm);
+        let cosines = match fusion.rescore {
+            0 => self.cosines(&moved),
+            // The moved vector stays near the query's: the records the query's own pass kept
+            // are the ones it can rank first (recall measured in BENCHMARKS.md).
+            _ => self
+                .cosines
+                .iter()
+                .filter_map(|&(_, a)| Some((self.vectors.score(&moved, a)?, a)))
+                .collect(),
+        };
+        self.rank(cosines, &moved, query, lexical)
+    }
+
+    /// One ranking from `cosines`, every record's cosine with `vector`: the best
+    /// `max(candidates, pool)` kept, each scored by both sides and fused (hybrid).
+    fn rank(
+        &self,
+        mut cosines: Vec<(f32, DocAddress)>,
+        vector: &[f32],
+        query: &dyn Query,
+        lexical: &[(Score, DocAddress)],
+    ) -> Result<Side> {
+        let fusion = self.opts.ranking.fusion;
+        let by_cosine =
+            |a: &(f32, DocAddress), b: &(f32, DocAddress)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+        let floor_at = fusion.floor_rank.max(1) - 1;
+        let floor = match cosines.len() > floor_at {
+            true => *cosines.select_nth_unstable_by(floor_at, by_cosine).1,
+            false => cosines
+                .iter()
+                .copied()
+                .min_by(|a, b| by_cosine(b, a))
+                .unwrap_or((0., DocAddress::new(0, 0))),
+        }
+        .0;
+        let take = fusion.candidates.max(self.pool).min(cosines.len());
+        if take > 0 && take < cosines.len() {
+            cosines.select_nth_unstable_by(take - 1, by_cosine);
+        }
+        cosines.truncate(take);
+        cosines.sort_by(by_cosine);
+        let best = cosines.first().map_or(0.0, |c| c.0);
+        if self.mode == Mode::Semantic {
+            let parts = cosines
+                .iter()
+                .map(|&(cosine, address)| {
+                    let part = Parts {
+                        lexical: None,
+                        cosine,
+                        lexical_part: 0.0,
+                        semantic_part: 1.0,
+                    };
+                    (address, part)
+                })
+                .collect();
+            return Ok(Side {
+                ranked: cosines,
+                parts,
+                unmatched: 0,
+            });
+        }
+        let mut lexical_scores: HashMap<DocAddress, f32> =
+            lexical.iter().map(|&(score, a)| (a, score)).collect();
+        let extras: Vec<DocAddress> = cosines
+            .iter()
+            .map(|&(_, a)| a)
+            .filter(|a| !lexical_scores.contains_key(a))
+            .collect();
+        let matched = score_matching(self.s.searcher(), query, &extras)?;
+        let unmatched = extras.len() - matched.len();
+        lexical_scores.extend(matched.into_iter().map(|(score, a)| (a, score)));
+        let cosine_of: HashMap<DocAddress, f32> = cosines.iter().map(|&(c, a)| (a, c)).collect();
+        let both: Vec<Both<DocAddress>> = lexical
+            .iter()
+            .map(|&(_, a)| a)
+            .chain(extras)
+            .map(|address| Both {
+                lexical: lexical_scores.get(&address).copied(),
+                semantic: cosine_of
+                    .get(&address)
+                    .copied()
+                    .or_else(|| self.vectors.score(vector, address))
+                    .unwrap_or(0.0),
+                address,
             })
             .collect();
-        return Ok(Side {
-            ranked: cosines,
+        let calibrated = fuse::calibrate(&both, floor, best, &fusion);
+        let parts = both
+            .iter()
+            .zip(calibrated)
+            .map(|(c, (lexical_part, semantic_part))| {
+                let part = Parts {
+                    lexical: c.lexical,
+                    cosine: c.semantic,
+                    lexical_part,
+                    semantic_part,
+                };
+                (c.address, part)
+            })
+            .collect();
+        let ranked = fuse::fuse(&both, floor, best, &fusion);
+        Ok(Side {
+            ranked,
             parts,
-            unmatched: 0,
-        });
+            unmatched,
+        })
     }
-    let mut lexical_scores: HashMap<DocAddress, f32> =
-        lexical.iter().map(|&(score, a)| (a, score)).collect();
-    let extras: Vec<DocAddress> = cosines
-        .iter()
-        .map(|&(_, a)| a)
-        .filter(|a| !lexical_scores.contains_key(a))
-        .collect();
-    let matched = score_matching(s.searcher(), query, &extras)?;
-    let unmatched = extras.len() - matched.len();
-    lexical_scores.extend(matched.into_iter().map(|(score, a)| (a, score)));
-    let cosine_of: HashMap<DocAddress, f32> = cosines.iter().map(|&(c, a)| (a, c)).collect();
-    let both: Vec<Both<DocAddress>> = lexical
-        .iter()
-        .map(|&(_, a)| a)
-        .chain(extras)
-        .map(|address| Both {
-            lexical: lexical_scores.get(&address).copied(),
-            semantic: cosine_of
-                .get(&address)
-                .copied()
-                .or_else(|| vectors.score(&vector, address))
-                .unwrap_or(0.0),
-            address,
-        })
-        .collect();
-    let calibrated = fuse::calibrate(&both, floor, best, fusion.rank_k);
-    let parts = both
-        .iter()
-        .zip(calibrated)
-        .map(|(c, (lexical_part, semantic_part))| {
-            let part = Parts {
-                lexical: c.lexical,
-                cosine: c.semantic,
-                lexical_part,
-                semantic_part,
-            };
-            (c.address, part)
-        })
-        .collect();
-    let ranked = fuse::fuse(&both, floor, best, &fusion);
-    Ok(Side {
-        ranked,
-        parts,
-        unmatched,
-    })
 }
 
 /// A fused hit's explanation: the two parts, with the lexical ranking's own explanation.
