@@ -178,7 +178,7 @@ fn lay_language_queries_find_their_sections_in_hybrid_mode() {
 /// The gate allows 0.001 below for the float differences of another build's arithmetic.
 const HYBRID_RECORDED: [(&str, f64, f64, f64); 3] = [
     ("med", 0.8150, 0.7427, 0.9833),
-    ("cranfield", 0.4437, 0.3835, 0.5686),
+    ("cranfield", 0.4437, 0.3834, 0.5686),
     ("cisi", 0.4615, 0.2813, 0.6701),
 ];
 
