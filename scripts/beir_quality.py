@@ -114,7 +114,8 @@ def main():
     test_collections.add_argument(parser)
     parser.add_argument("--mode", choices=["lexical", "semantic", "hybrid"], default="lexical",
                         help="medsearch's mode besides lexical (default: lexical only)")
-    parser.add_argument("--model", type=Path, default=ROOT / "target" / "model" / "all-MiniLM-L6-v2",
+    parser.add_argument("--model", type=Path,
+                        default=ROOT / "target" / "model" / "all-MiniLM-L6-v2",
                         help="the sentence model folder for --mode semantic or hybrid")
     args = parser.parse_args()
     test_collections.check(args.benchmarks, "beir_quality.py")
@@ -158,9 +159,10 @@ def main():
                      ("bm25s", score(qrels, tmp / "bm25s.run"))]
             rows.append((name, ours + peers))
     import bm25s
+    shown = f" --mode {args.mode} --model {args.model}" if model else ""
     print(f"Measured {datetime.date.today()} on {platform.machine()} "
           f"({os.cpu_count()} cores), SQLite {sqlite3.sqlite_version}, bm25s {bm25s.__version__}; "
-          f"`python3 scripts/beir_quality.py{' --mode ' + args.mode if model else ''}`.\n")
+          f"`python3 scripts/beir_quality.py{shown}`.\n")
     print("| collection | system | nDCG@10 | MAP@1000 | MRR@10 |")
     print("|---|---|---|---|---|")
     for name, systems in rows:

@@ -12,18 +12,20 @@ suites: the three classic collections (MED, Cranfield, CISI, `eval --plain`) and
 own judged suites (tests/eval/material, pages, ranking, with the query syntax), through
 `medsearch eval --ranking`. Results accumulate in OUT/results.json.
 
-`report` picks the configuration with the best mean nDCG@10 over the six suites among those
+`report` picks the configuration with the best mean nDCG@10 over the suites among those
 whose MRR@10 is no lower than the baseline's on any suite (or, with `--targets`, among those
-that reach the given nDCG@10 with MAP and MRR@10 no lower than the baseline's), and prints, per suite: the baseline,
-the fitted configuration, the leave-one-collection-out configuration for each classic
-collection (fitted on the other five suites, scored on the held-out one), and a paired
+that reach the given nDCG@10 with MAP and MRR@10 no lower than the baseline's), and prints,
+per suite: the baseline, the fitted configuration, the leave-one-collection-out
+configuration for each classic collection (fitted on the other suites, scored on the
+held-out one), and a paired
 randomization test (per-query nDCG@10, 10,000 permutations, two-sided) of the fitted
 configuration against the baseline. The baseline is this checkout's `Ranking::default()` run
 by the binary built from REF (default: HEAD), or, with `--baseline-binary`, any binary.
 
 With `--model DIR` (a sentence model folder, see `scripts/fetch_model.py`), every suite is
 indexed with the model and searched in hybrid mode (`fusion.*` parameters tune the fusion),
-the lay-language suites (tests/eval/lay, lay-pages) join the six, and results go to OUT/hybrid;
+the lay-language suites (tests/eval/lay, lay-pages) join the six, and results go to
+OUT/hybrid-MODEL (MODEL: the folder's name);
 `report --baseline-mode lexical` compares with the words alone instead of the baseline's
 hybrid mode.
 """
@@ -33,6 +35,7 @@ import itertools
 import json
 import os
 import random
+import re
 import shutil
 import statistics
 import subprocess
@@ -74,8 +77,8 @@ def suites(args):
 
 
 def workdir(args):
-    """Where the corpora, indexes and results go."""
-    return Path(args.out) / ("hybrid" if args.model else "")
+    """Where the corpora, indexes and results go (apart for each model folder)."""
+    return Path(args.out) / (f"hybrid-{args.model.resolve().name}" if args.model else "")
 
 
 def prepare(binary, label, args):
@@ -197,17 +200,22 @@ def randomization_test(a, b, rounds=10000, seed=20261129):
 
 
 def report(args):
+    names = suites(args)
+    targets = {}
+    for target in filter(None, (args.targets or "").split(",")):
+        name, _, value = target.partition("=")
+        if name.strip() not in names or not re.fullmatch(r"\s*[0-9.]+\s*", value):
+            sys.exit(f"tune.py: error: --targets {target!r}: expected SUITE=nDCG with SUITE "
+                     f"one of {', '.join(names)}")
+        targets[name.strip()] = float(value)
+
     out = workdir(args)
     results = json.loads((out / "results.json").read_text())["results"]
     binary = Path(args.baseline_binary) if args.baseline_binary else baseline_binary(args.baseline)
     prepare(binary, "baseline", args)
-    names = suites(args)
     base = {name: evaluate(binary, "baseline", args, name, mode=args.baseline_mode)
             for name in names}
     base_means = {name: means(base[name]) for name in names}
-
-    targets = dict((name, float(value)) for name, value in
-                   (t.split("=") for t in args.targets.split(","))) if args.targets else {}
 
     def eligible(result, suites):
         if targets:
@@ -218,7 +226,11 @@ def report(args):
         return all(means(result["suites"][s])[2] >= base_means[s][2] - 1e-9 for s in suites)
 
     def best(suites):
-        pool = [r for r in results if eligible(r, suites)] or results
+        pool = [r for r in results if eligible(r, suites)]
+        if suites == names:
+            print(f"{len(pool)} of {len(results)} configurations eligible"
+                  + ("" if pool else ": none, the best of all is shown"))
+        pool = pool or results
         return max(pool, key=lambda r: statistics.mean(means(r["suites"][s])[0] for s in suites))
 
     fitted = best(names)
@@ -258,8 +270,9 @@ def main():
     p.add_argument("--baseline-mode", choices=["lexical", "semantic", "hybrid"],
                    help="the baseline's mode (default: the one tuned)")
     p.add_argument("--targets", help="SUITE=nDCG,... : eligible configurations reach these "
-                   "nDCG@10 with MAP and MRR@10 no lower than the baseline's, on the suites "
-                   "fitted on (instead of: MRR@10 no lower on every suite)")
+                   "nDCG@10 with MAP and MRR@10 no lower than the baseline's on the suites "
+                   "named (other suites unconstrained), instead of MRR@10 no lower on every "
+                   "suite")
     args = parser.parse_args()
     test_collections.check(args.benchmarks, "tune.py")
     {"grid": grid, "report": report}[args.what](args)

@@ -479,10 +479,13 @@ fn run(
         .candidates
         .max(wanted + TIE_MARGIN)
         .max(opts.ranking.feedback.docs);
-    let feedback =
-        opts.kind.is_none() && feedback::applies(tree, opts.feedback, &opts.ranking.feedback);
+    // Semantic mode ranks by the model alone: nothing for the words' feedback to do.
+    let feedback = opts.kind.is_none()
+        && mode != Mode::Semantic
+        && feedback::applies(tree, opts.feedback, &opts.ranking.feedback);
     // The fused ranking teaches both sides only what a descriptive query says (fuse.rs).
     let both_ways = feedback
+        && mode == Mode::Hybrid
         && (opts.feedback == Feedback::On
             || feedback::plain_words(tree)
                 .is_some_and(|w| w >= opts.ranking.fusion.feedback_min_words));
@@ -495,7 +498,7 @@ fn run(
     if feedback {
         let words = feedback::plain_words(tree).unwrap_or(1).max(1) as f32;
         let terms = match (&semantic, opts.ranking.fusion.fused_feedback) {
-            (Some(semantic), true) if mode == Mode::Hybrid && both_ways => {
+            (Some(semantic), true) if both_ways => {
                 let fused = semantic.side(&*compiled.query, &top)?.ranked;
                 let docs = fuse::feedback_pool(&top, &fused, opts.ranking.feedback.docs);
                 let params = FeedbackParams {
@@ -674,7 +677,7 @@ struct Semantic<'a> {
     vectors: &'a Vectors,
     /// The query's vector.
     vector: Vec<f32>,
-    /// The records' cosines with `vector` ([`Semantic::cosines`]).
+    /// The records' cosines with `vector` ([`Semantic::scan`]).
     cosines: Vec<(f32, DocAddress)>,
     /// Each segment's kind codes, when a kind is asked for.
     codes: Vec<tantivy::columnar::Column<u64>>,
@@ -721,13 +724,13 @@ impl<'a> Semantic<'a> {
             opts,
             feedback,
         };
-        semantic.cosines = semantic.cosines(&semantic.vector);
+        semantic.cosines = semantic.scan(&semantic.vector);
         Ok(semantic)
     }
 
     /// The cosine with `vector` of the records of the kind asked for: of those the 8-bit
     /// pass ranks best, enough for the floor and the candidates ([`fuse::Fusion::rescore`]).
-    fn cosines(&self, vector: &[f32]) -> Vec<(f32, DocAddress)> {
+    fn scan(&self, vector: &[f32]) -> Vec<(f32, DocAddress)> {
         let fusion = self.opts.ranking.fusion;
         let keep = match fusion.rescore {
             0 => 0,
@@ -745,7 +748,7 @@ impl<'a> Semantic<'a> {
     /// Ranks by the model (semantic) or fuses the model's ranking with `lexical`, the
     /// ranking of `query`'s words (hybrid). With feedback ([`fuse::Fusion::feedback_docs`],
     /// when it applies), the mean vector of that ranking's best records is added to the
-    /// query's, and the records are scored and ranked again with it.
+    /// query's, and the records the query's own pass kept are scored and ranked again with it.
     fn side(&self, query: &dyn Query, lexical: &[(Score, DocAddress)]) -> Result<Side> {
         let first = self.rank(self.cosines.clone(), &self.vector, query, lexical)?;
         let fusion = self.opts.ranking.fusion;
@@ -757,6 +760,7 @@ impl<'a> Semantic<'a> {
             .iter()
             .take(fusion.feedback_docs)
             .filter_map(|(_, address)| self.vectors.vector(*address))
+            .filter(|row| row.iter().any(|&x| x != 0.0))
             .collect();
         if rows.is_empty() {
             return Ok(first);
@@ -771,7 +775,7 @@ impl<'a> Semantic<'a> {
             .max(f32::EPSILON);
         moved.iter_mut().for_each(|m| *m /= norm);
         let cosines = match fusion.rescore {
-            0 => self.cosines(&moved),
+            0 => self.scan(&moved),
             // The moved vector stays near the query's: the records the query's own pass kept
             // are the ones it can rank first (recall measured in BENCHMARKS.md).
             _ => self
@@ -783,7 +787,7 @@ impl<'a> Semantic<'a> {
         self.rank(cosines, &moved, query, lexical)
     }
 
-    /// One ranking from `cosines`, every record's cosine with `vector`: the best
+    /// One ranking from `cosines`, the kept records' cosines with `vector`: the best
     /// `max(candidates, pool)` kept, each scored by both sides and fused (hybrid).
     fn rank(
         &self,
@@ -890,7 +894,8 @@ fn explain_fused(
     let semantic = Explanation {
         value: parts.semantic_part,
         description: format!(
-            "semantic: cosine {:.4} with the query, scaled by the query's best and floor",
+            "semantic: cosine {:.4} with the query (moved toward the first records when \
+             feedback applied), scaled by the query's best and floor",
             parts.cosine
         ),
         details: Vec::new(),

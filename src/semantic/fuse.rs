@@ -2,7 +2,8 @@
 //!
 //! **Candidates.** The lexical side's candidates (its first stage's best, ranked with
 //! feedback: [`crate::search`]) and the semantic side's best [`Fusion::candidates`] records by
-//! cosine (every record scored exactly). Each candidate is then scored by *both* sides: a
+//! cosine (every record scanned in 8 bits, the best [`Fusion::rescore`] scored exactly:
+//! [`super::store`]). Each candidate is then scored by *both* sides: a
 //! semantic candidate the lexical ranking did not retrieve gets its lexical score (zero when
 //! it holds no query word), a lexical one its cosine. Unlike reciprocal-rank fusion, which
 //! sees only ranks (and a missing rank as "no evidence"), each side's full evidence counts for
@@ -16,20 +17,21 @@
 //! than that guess) and the best cosine (1). The fused score is
 //! `semantic_weight × semantic + (1 − semantic_weight) × lexical`.
 //!
-//! **Feedback, both ways.** For the long plain queries the lexical side's own feedback applies
-//! to ([`crate::search::feedback`]: descriptive queries gain, short ones drift), a first fused
-//! ranking is made, and its best records teach each side what the query is about:
-//! - the semantic side: the mean vector of the first [`Fusion::feedback_docs`] fused records,
-//!   weighted [`Fusion::feedback_weight`], is added to the query's vector (Rocchio's formula
-//!   on embeddings), and every record's cosine is computed again with it;
-//! - the lexical side ([`Fusion::fused_feedback`]): its expansion words come from the first
-//!   records of *both* rankings, the lexical one and the fused one ([`feedback_pool`]), rather
-//!   than from its own alone. The fused ranking alone drifted on CISI (−0.01 nDCG@10; its
-//!   abstracts share much vocabulary); the pool keeps the words' own evidence.
+//! **Feedback, both ways** (hybrid mode, plain queries of [`Fusion::feedback_min_words`]
+//! content words or more: descriptive queries gain, short ones drift). In order:
+//! 1. the semantic side, on every fused ranking: the mean vector of its first
+//!    [`Fusion::feedback_docs`] records, weighted [`Fusion::feedback_weight`], is added to the
+//!    query's vector (Rocchio's formula on embeddings), the records the query's own pass kept
+//!    are scored again with it, and fused again;
+//! 2. the lexical side ([`Fusion::fused_feedback`]): its expansion words (RM3,
+//!    [`crate::search::feedback`]) come from the first records of *both* rankings, its own
+//!    and the fused one of step 1 ([`feedback_pool`]), rather than from its own alone. The
+//!    fused ranking alone drifted on CISI (−0.01 nDCG@10; its abstracts share much
+//!    vocabulary); the pool keeps the words' own evidence;
+//! 3. the expanded lexical ranking is fused with the semantic side again, with step 1.
 //!
-//! Then the two sides are fused again, as above. The query is embedded once and its cosines
-//! computed once; the semantic side's feedback adds one pass over the vectors per fused
-//! ranking (two for a long query; short queries, a reader's, take none).
+//! The query is embedded once and scanned once; feedback rescoring reads only the kept
+//! records. Semantic mode is the model alone: no feedback.
 //!
 //! **Why these mechanisms.** A plain blend of the two calibrated scores could not reach the
 //! issue's three targets at once (measured over semantic weights 0.3 to 0.7, floor ranks 10
@@ -205,7 +207,7 @@ pub fn parts<A>(c: &Both<A>, scale: &Scale) -> (f32, f32) {
 }
 
 /// `value`'s place between `floor` (0) and `best` (1), clamped; when the two meet, 1 for the
-/// best and 0 below it.
+/// best (if above 0: a side that scores nothing gives nothing) and 0 below it.
 fn between(value: f32, (floor, best): (f32, f32)) -> f32 {
     match best - floor > f32::EPSILON {
         true => ((value - floor) / (best - floor)).clamp(0.0, 1.0),

@@ -51,6 +51,9 @@ impl Store {
     pub fn decode(bytes: &[u8]) -> std::result::Result<Store, String> {
         let store: Store = postcard::from_bytes(bytes).map_err(|e| e.to_string())?;
         let dims = store.model.as_ref().map_or(0, |m| m.dims);
+        if store.model.is_some() && dims == 0 {
+            return Err("vectors of 0 dimensions".into());
+        }
         if store.data.len() != store.keys.len() * dims {
             return Err(format!(
                 "{} numbers for {} vectors of {dims}",
