@@ -143,23 +143,8 @@ fn lay_language_queries_find_their_sections_in_hybrid_mode() {
         let dir = repo().join("tests/eval");
         let queries = dir.join(format!("{suite}.tsv"));
         let qrels = dir.join(format!("{suite}.qrels"));
-        let ndcg = |mode: &str| {
-            let run = env.run(&[
-                "eval",
-                "--json",
-                "--strict",
-                "--mode",
-                mode,
-                "--queries",
-                queries.to_str().unwrap(),
-                "--qrels",
-                qrels.to_str().unwrap(),
-            ]);
-            assert_eq!(run.code, 0, "{run:?}");
-            let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-            report["metrics"]["ndcg"].as_f64().unwrap()
-        };
-        let (lexical, hybrid) = (ndcg("lexical"), ndcg("hybrid"));
+        let ndcg = |mode| metrics(&env, mode, &queries, &qrels, "--strict")["ndcg"].as_f64();
+        let (lexical, hybrid) = (ndcg("lexical").unwrap(), ndcg("hybrid").unwrap());
         assert!(
             hybrid >= gate,
             "{suite}: hybrid nDCG@10 {hybrid:.4} < {gate}"
@@ -169,6 +154,30 @@ fn lay_language_queries_find_their_sections_in_hybrid_mode() {
             "{suite}: hybrid {hybrid:.4} vs lexical {lexical:.4}"
         );
     }
+}
+
+/// `eval --json --mode MODE` of `queries` against `qrels`, with `option`: the metrics.
+fn metrics(
+    env: &Env,
+    mode: &str,
+    queries: &std::path::Path,
+    qrels: &std::path::Path,
+    option: &str,
+) -> serde_json::Value {
+    let run = env.run(&[
+        "eval",
+        "--json",
+        option,
+        "--mode",
+        mode,
+        "--queries",
+        queries.to_str().unwrap(),
+        "--qrels",
+        qrels.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    report["metrics"].clone()
 }
 
 /// The classic collections (`tests/data/beir`) in hybrid mode, with the one fusion
@@ -192,25 +201,13 @@ fn classic_collections_keep_their_recorded_hybrid_quality() {
         let run = env.run(&["index", "--model", model.to_str().unwrap()]);
         assert_eq!(run.code, 0, "{run:?}");
         let (queries, qrels) = (dir.join("queries.jsonl"), dir.join("qrels/test.tsv"));
-        let run = env.run(&[
-            "eval",
-            "--json",
-            "--plain",
-            "--mode",
-            "hybrid",
-            "--queries",
-            queries.to_str().unwrap(),
-            "--qrels",
-            qrels.to_str().unwrap(),
-        ]);
-        assert_eq!(run.code, 0, "{run:?}");
-        let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        let report = metrics(&env, "hybrid", &queries, &qrels, "--plain");
         for (what, key, recorded) in [
             ("nDCG@10", "ndcg", ndcg),
             ("MAP", "map", map),
             ("MRR@10", "mrr", mrr),
         ] {
-            let value = report["metrics"][key].as_f64().unwrap();
+            let value = report[key].as_f64().unwrap();
             assert!(
                 value >= recorded - 1e-3,
                 "{name} hybrid {what}: {value:.4} fell below the recorded {recorded:.4}"
