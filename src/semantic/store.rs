@@ -19,7 +19,16 @@
 //! 0.004, far below the gaps that matter a few hundred ranks down; recall of the exact first
 //! 100 is measured in BENCHMARKS.md. With `keep` 0, or at least the number of records, every
 //! record is scored exactly. Memory: the 8-bit copy adds a quarter to the matrix.
+//!
+//! **Threads and AVX2.** The 8-bit pass splits the rows between the machine's cores (one
+//! thread per [`ROWS_PER_THREAD`] rows at least), each keeping its own best, ties broken by
+//! row so that the records kept do not depend on the split. Where the processor has AVX2
+//! (detected when the pass runs), the dot products use its `pmaddwd`, written with
+//! `std::arch` intrinsics because compilers widen `i8 × i8` to 32-bit multiplies instead;
+//! elsewhere the same loop in portable lanes. At 99,017 records this took a Cranfield
+//! question's hybrid search from 17.5 to 13.6 ms p50 on 2 cores (BENCHMARKS.md).
 
+use std::ops::Range;
 use std::path::Path;
 
 use rustc_hash::FxHashMap as HashMap;
@@ -29,6 +38,9 @@ use tantivy::{DocAddress, Searcher};
 use super::ModelId;
 use crate::error::{Error, Result};
 use crate::index::schema::EMBED_KEY;
+
+/// Rows below which the 8-bit pass is not worth another thread.
+const ROWS_PER_THREAD: usize = 16_384;
 
 /// The file in a generation folder.
 pub const FILE: &str = "vectors.bin";
@@ -194,33 +206,92 @@ impl Vectors {
         &self,
         query: &[f32],
         keep: usize,
-        wanted: &dyn Fn(DocAddress) -> bool,
+        wanted: &(dyn Fn(DocAddress) -> bool + Sync),
     ) -> Vec<(f32, DocAddress)> {
-        let rows = (0..self.addresses.len()).filter(|&r| wanted(self.addresses[r]));
         let exact = |r: usize| {
             let row = &self.matrix[r * self.dims..(r + 1) * self.dims];
             (dot(row, query), self.addresses[r])
         };
-        if keep == 0 || keep >= self.addresses.len() {
-            return rows.map(exact).collect();
+        let n = self.addresses.len();
+        if keep == 0 || keep >= n {
+            return (0..n)
+                .filter(|&r| wanted(self.addresses[r]))
+                .map(exact)
+                .collect();
         }
         // The query's own scale is the same for every row: it cannot change the order.
         let mut q = Vec::with_capacity(self.dims);
         quantize(query, &mut q);
-        let mut approximate: Vec<(f32, u32)> = rows
-            .map(|r| {
-                let codes = &self.codes[r * self.dims..(r + 1) * self.dims];
-                (dot_i8(codes, &q) as f32 * self.scales[r], r as u32)
-            })
-            .collect();
-        if keep < approximate.len() {
-            approximate.select_nth_unstable_by(keep - 1, |a, b| b.0.total_cmp(&a.0));
-            approximate.truncate(keep);
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |t| t.get())
+            .min(n.div_ceil(ROWS_PER_THREAD));
+        let chunk = n.div_ceil(threads);
+        let best = |start: usize| {
+            let mut found = self.approximate(&q, start..(start + chunk).min(n), wanted);
+            keep_best(&mut found, keep);
+            found
+        };
+        let mut kept = std::thread::scope(|scope| {
+            let others: Vec<_> = (1..threads)
+                .map(|t| scope.spawn(move || best(t * chunk)))
+                .collect();
+            let mut kept = best(0);
+            for other in others {
+                kept.extend(
+                    other
+                        .join()
+                        .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                );
+            }
+            kept
+        });
+        keep_best(&mut kept, keep);
+        kept.into_iter().map(|(_, r)| exact(r as usize)).collect()
+    }
+
+    /// The 8-bit cosine (times the query's scale) of each wanted row of `rows`, with the
+    /// row: compiled for AVX2 too, and run so where the processor has it.
+    fn approximate(
+        &self,
+        q: &[i8],
+        rows: Range<usize>,
+        wanted: &(dyn Fn(DocAddress) -> bool + Sync),
+    ) -> Vec<(f32, u32)> {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the processor has AVX2 (checked just above).
+            return unsafe { self.approximate_avx2(q, rows, wanted) };
         }
-        approximate
-            .into_iter()
-            .map(|(_, r)| exact(r as usize))
-            .collect()
+        self.approximate_with(dot_i8, q, rows, wanted)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn approximate_avx2(
+        &self,
+        q: &[i8],
+        rows: Range<usize>,
+        wanted: &(dyn Fn(DocAddress) -> bool + Sync),
+    ) -> Vec<(f32, u32)> {
+        self.approximate_with(|a, b| dot_i8_avx2(a, b), q, rows, wanted)
+    }
+
+    #[inline(always)]
+    fn approximate_with(
+        &self,
+        dot_i8: impl Fn(&[i8], &[i8]) -> i32,
+        q: &[i8],
+        rows: Range<usize>,
+        wanted: &(dyn Fn(DocAddress) -> bool + Sync),
+    ) -> Vec<(f32, u32)> {
+        let mut found = Vec::with_capacity(rows.len());
+        for r in rows {
+            if wanted(self.addresses[r]) {
+                let codes = &self.codes[r * self.dims..(r + 1) * self.dims];
+                found.push((dot_i8(codes, q) as f32 * self.scales[r], r as u32));
+            }
+        }
+        found
     }
 
     /// The cosine of one record with `query`, if it is a record of these vectors.
@@ -259,22 +330,60 @@ fn quantize(row: &[f32], codes: &mut Vec<i8>) -> f32 {
     scale
 }
 
+/// Keeps the `keep` best of `found`, by score then row: the same records however the rows
+/// were split between threads.
+fn keep_best(found: &mut Vec<(f32, u32)>, keep: usize) {
+    if keep > 0 && keep < found.len() {
+        found.select_nth_unstable_by(keep - 1, |a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        found.truncate(keep);
+    }
+}
+
 /// The dot product of two 8-bit vectors, in `i32`, in sixteen lanes.
+#[inline(always)]
 fn dot_i8(a: &[i8], b: &[i8]) -> i32 {
     let mut lanes = [0i32; 16];
     let (ca, cb) = (a.chunks_exact(16), b.chunks_exact(16));
-    let tail: i32 = ca
-        .remainder()
-        .iter()
-        .zip(cb.remainder())
-        .map(|(&x, &y)| i32::from(x) * i32::from(y))
-        .sum();
-    for (x, y) in ca.zip(cb) {
+    for (x, y) in ca.clone().zip(cb.clone()) {
         for i in 0..16 {
             lanes[i] += i32::from(x[i]) * i32::from(y[i]);
         }
     }
-    lanes.iter().sum::<i32>() + tail
+    lanes.iter().sum::<i32>() + dot_i8_tail(ca.remainder(), cb.remainder())
+}
+
+/// [`dot_i8`] with AVX2's `pmaddwd` (sixteen 8-bit numbers widened to 16 bits, multiplied,
+/// and summed in pairs into eight 32-bit lanes), which compilers do not find on their own.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn dot_i8_avx2(a: &[i8], b: &[i8]) -> i32 {
+    use std::arch::x86_64::*;
+    let (ca, cb) = (a.chunks_exact(16), b.chunks_exact(16));
+    let mut sum = _mm256_setzero_si256();
+    for (x, y) in ca.clone().zip(cb.clone()) {
+        // SAFETY: each chunk is 16 bytes, what an unaligned 128-bit load reads.
+        let (x, y) = unsafe {
+            (
+                _mm_loadu_si128(x.as_ptr().cast()),
+                _mm_loadu_si128(y.as_ptr().cast()),
+            )
+        };
+        let products = _mm256_madd_epi16(_mm256_cvtepi8_epi16(x), _mm256_cvtepi8_epi16(y));
+        sum = _mm256_add_epi32(sum, products);
+    }
+    let mut lanes = [0i32; 8];
+    // SAFETY: `lanes` is 32 bytes, what an unaligned 256-bit store writes.
+    unsafe { _mm256_storeu_si256(lanes.as_mut_ptr().cast(), sum) };
+    lanes.iter().sum::<i32>() + dot_i8_tail(ca.remainder(), cb.remainder())
+}
+
+/// The dot product of the last few numbers.
+#[inline(always)]
+fn dot_i8_tail(a: &[i8], b: &[i8]) -> i32 {
+    a.iter()
+        .zip(b)
+        .map(|(&x, &y)| i32::from(x) * i32::from(y))
+        .sum()
 }
 
 /// The dot product, in eight lanes (which the compiler keeps in vector registers).
@@ -344,6 +453,50 @@ mod tests {
         // Only the records wanted are scored.
         let even = vectors.scores(&query, 300, &|a| a.doc_id % 2 == 0);
         assert!(even.iter().all(|(_, a)| a.doc_id % 2 == 0) && even.len() == 300);
+    }
+
+    #[test]
+    fn the_8_bit_dot_is_the_same_in_every_instruction_set() {
+        for n in [0, 5, 16, 24, 384, 390] {
+            let a: Vec<i8> = (0..n).map(|i| ((i * 37) % 255) as i8).collect();
+            let b: Vec<i8> = (0..n).map(|i| ((i * 91 + 7) % 255) as i8).collect();
+            let plain: i32 = a.iter().zip(&b).map(|(&x, &y)| x as i32 * y as i32).sum();
+            assert_eq!(dot_i8(&a, &b), plain, "length {n}");
+            #[cfg(target_arch = "x86_64")]
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the processor has AVX2 (checked just above).
+                assert_eq!(unsafe { dot_i8_avx2(&a, &b) }, plain, "length {n}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_8_bit_pass_keeps_the_same_records_on_any_number_of_threads() {
+        let (dims, n, keep) = (24, 2 * ROWS_PER_THREAD + 5, 500);
+        let matrix: Vec<f32> = (0..n * dims)
+            .map(|i| ((i * 7919) % 1000) as f32 / 1000.0 - 0.5)
+            .collect();
+        let query: Vec<f32> = (0..dims).map(|i| (i as f32 * 0.3).sin()).collect();
+        let model = ModelId {
+            name: "m".into(),
+            dims,
+            hash: "h".into(),
+        };
+        let addresses = (0..n as u32).map(|d| DocAddress::new(0, d)).collect();
+        let vectors = Vectors::laid_out(model, addresses, matrix);
+        let mut q = Vec::new();
+        quantize(&query, &mut q);
+        let mut one_thread = vectors.approximate_with(dot_i8, &q, 0..n, &|_| true);
+        keep_best(&mut one_thread, keep);
+        let mut expected: Vec<u32> = one_thread.iter().map(|&(_, r)| r).collect();
+        let mut got: Vec<u32> = vectors
+            .scores(&query, keep, &|_| true)
+            .iter()
+            .map(|(_, a)| a.doc_id)
+            .collect();
+        expected.sort();
+        got.sort();
+        assert_eq!(got, expected);
     }
 
     #[test]
