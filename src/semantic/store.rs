@@ -408,6 +408,19 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
 mod tests {
     use super::*;
 
+    /// Vectors of `matrix`'s rows, one record each (segment 0, in order).
+    fn vectors_of(dims: usize, matrix: Vec<f32>) -> Vectors {
+        let model = ModelId {
+            name: "m".into(),
+            dims,
+            hash: "h".into(),
+        };
+        let addresses = (0..(matrix.len() / dims) as u32)
+            .map(|d| DocAddress::new(0, d))
+            .collect();
+        Vectors::laid_out(model, addresses, matrix)
+    }
+
     #[test]
     fn dot_matches_the_plain_sum_at_any_length() {
         for n in [0, 1, 7, 8, 9, 384, 385] {
@@ -433,13 +446,7 @@ mod tests {
         };
         let matrix: Vec<f32> = (0..n).flat_map(&mut unit).collect();
         let query = unit(0);
-        let model = ModelId {
-            name: "m".into(),
-            dims,
-            hash: "h".into(),
-        };
-        let addresses = (0..n as u32).map(|d| DocAddress::new(0, d)).collect();
-        let vectors = Vectors::laid_out(model, addresses, matrix);
+        let vectors = vectors_of(dims, matrix);
         let by_score = |v: &mut Vec<(f32, DocAddress)>| v.sort_by(|a, b| b.0.total_cmp(&a.0));
         let mut exact = vectors.scores(&query, 0, &|_| true);
         by_score(&mut exact);
@@ -477,13 +484,7 @@ mod tests {
             .map(|i| ((i * 7919) % 1000) as f32 / 1000.0 - 0.5)
             .collect();
         let query: Vec<f32> = (0..dims).map(|i| (i as f32 * 0.3).sin()).collect();
-        let model = ModelId {
-            name: "m".into(),
-            dims,
-            hash: "h".into(),
-        };
-        let addresses = (0..n as u32).map(|d| DocAddress::new(0, d)).collect();
-        let vectors = Vectors::laid_out(model, addresses, matrix);
+        let vectors = vectors_of(dims, matrix);
         let mut q = Vec::new();
         quantize(&query, &mut q);
         let mut one_thread = vectors.approximate_with(dot_i8, &q, 0..n, &|_| true);
