@@ -609,7 +609,8 @@ fn run(
 /// The mode a search runs in, and why it is not the one asked for (or the index's default)
 /// when it is not: a query with syntax (fields, phrases, operators) is searched by its words.
 fn mode(s: &Searchable, tree: &Node, opts: &SearchOptions) -> Result<(Mode, Option<String>)> {
-    let has_vectors = s.vectors()?.is_some();
+    // The summary says whether there are vectors: a lexical search never reads them.
+    let has_vectors = s.summary().vectors.is_some();
     let mode = opts.mode.unwrap_or(match has_vectors {
         true => Mode::Hybrid,
         false => Mode::Lexical,
