@@ -787,7 +787,7 @@ fn embed(
             if live.summary.vectors.is_none() {
                 return Ok(None);
             }
-            PathBuf::from(live.vectors()?.model_dir)
+            PathBuf::from(live.vector_head().model_dir)
         }
     };
     let model = semantic::Model::load(&dir)?;

@@ -42,6 +42,7 @@ use tantivy::{Index, IndexReader, ReloadPolicy, Searcher};
 
 use super::manifest::{self, Summary};
 use crate::analysis;
+use crate::semantic::store::{self, Head, Segment, Stored};
 use crate::error::{Error, Result};
 
 /// The file naming the live generation.
@@ -118,14 +119,14 @@ pub fn live_name(index_dir: &Path) -> Result<Option<String>> {
 /// One of a generation's own files, held open from the moment the generation was opened and
 /// read on demand: its content stays readable after a writer removes the generation.
 pub struct Held {
-    name: &'static str,
+    name: String,
     file: Mutex<File>,
 }
 
 impl Held {
-    fn open(dir: &Path, name: &'static str) -> std::io::Result<Held> {
+    fn open(dir: &Path, name: &str) -> std::io::Result<Held> {
         Ok(Held {
-            name,
+            name: name.to_string(),
             file: Mutex::new(File::open(dir.join(name))?),
         })
     }
@@ -133,23 +134,29 @@ impl Held {
     /// The file's whole content (as it was when the generation was opened: generation files
     /// are never modified in place).
     fn read(&self) -> std::io::Result<Vec<u8>> {
-        let mut file = self
-            .file
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut file = self.lock();
         file.seek(SeekFrom::Start(0))?;
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes)?;
         Ok(bytes)
     }
 
+    /// Fills `buffer` with the file's bytes from `offset` on.
+    fn read_at(&self, offset: u64, buffer: &mut [u8]) -> std::io::Result<()> {
+        let mut file = self.lock();
+        file.seek(SeekFrom::Start(offset))?;
+        file.read_exact(buffer)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, File> {
+        self.file
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// The file's size in bytes.
     fn len(&self) -> std::io::Result<u64> {
-        let file = self
-            .file
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        Ok(file.metadata()?.len())
+        Ok(self.lock().metadata()?.len())
     }
 }
 
@@ -165,7 +172,14 @@ pub struct Generation {
     abbreviations: Held,
     words: Held,
     /// The vectors, when the summary says the generation has them.
-    vectors: Option<Held>,
+    vectors: Option<VectorFiles>,
+}
+
+/// A generation's vectors: the head, read at open, and its files held open.
+struct VectorFiles {
+    head: Head,
+    held: Held,
+    segments: Vec<Held>,
 }
 
 impl Generation {
@@ -188,9 +202,20 @@ impl Generation {
                 found: summary.fingerprint,
             });
         }
-        let hold = |file| Held::open(&dir, file).map_err(|e| damaged(file, &e));
+        let hold = |file: &str| Held::open(&dir, file).map_err(|e| damaged(file, &e));
         let vectors = match summary.vectors {
-            Some(_) => Some(hold(crate::semantic::store::FILE)?),
+            Some(_) => {
+                let held = hold(store::FILE)?;
+                let bytes = held.read().map_err(|e| damaged(store::FILE, &e))?;
+                let head = Head::decode(&bytes).map_err(|e| damaged(store::FILE, &e))?;
+                let segments = head.segments.iter().map(|s| hold(&s.file));
+                let segments = segments.collect::<Result<_>>()?;
+                Some(VectorFiles {
+                    head,
+                    held,
+                    segments,
+                })
+            }
             None => None,
         };
         Ok(Generation {
@@ -297,12 +322,32 @@ impl Generation {
         self.decode(&self.words, manifest::decode_words)
     }
 
-    /// The vectors of the semantic stage (an empty store when the generation has none).
-    pub fn vectors(&self) -> Result<crate::semantic::store::Store> {
-        match &self.vectors {
-            Some(held) => self.decode(held, crate::semantic::store::Store::decode),
-            None => Ok(Default::default()),
+    /// The head of the semantic stage's vectors (an empty one when the generation has none).
+    pub fn vector_head(&self) -> Head {
+        self.vectors
+            .as_ref()
+            .map_or_else(Head::default, |v| v.head.clone())
+    }
+
+    /// The semantic stage's vectors: every segment's keys, and their numbers when `numbers`
+    /// (none when the generation has none).
+    pub fn vectors(&self, numbers: bool) -> Result<Stored> {
+        let Some(files) = &self.vectors else {
+            return Ok(Stored::default());
+        };
+        let dims = files.head.dims();
+        let mut segments = Vec::with_capacity(files.segments.len());
+        for (listed, held) in files.head.segments.iter().zip(&files.segments) {
+            let damaged = |e: &dyn std::fmt::Display| self.corrupt(format!("{}: {e}", held.name));
+            let len = held.len().map_err(|e| damaged(&e))?;
+            let read = |offset, buffer: &mut [u8]| held.read_at(offset, buffer);
+            let segment = Segment::read(len, listed.count, dims, numbers, read);
+            segments.push(segment.map_err(|e| damaged(&e))?);
         }
+        Ok(Stored {
+            head: files.head.clone(),
+            segments,
+        })
     }
 
     /// The size of medsearch's own files of this generation, in bytes.
@@ -315,7 +360,7 @@ impl Generation {
             &self.words,
         ]
         .into_iter()
-        .chain(&self.vectors)
+        .chain(self.vectors.iter().flat_map(|v| [&v.held].into_iter().chain(&v.segments)))
         {
             total += held
                 .len()

@@ -42,7 +42,7 @@ pub const ABBREVIATIONS: &str = "abbreviations.bin";
 pub const WORDS: &str = "words.txt";
 
 /// Bumped whenever the schema, parser or analyzer change what an index holds.
-pub const FORMAT_VERSION: u32 = 12;
+pub const FORMAT_VERSION: u32 = 13;
 
 /// The fingerprint of this build of medsearch's indexing: the format, medsearch's version, and
 /// the versions of the crates whose behaviour decides what an index holds (the stemmer, the
@@ -84,7 +84,7 @@ pub struct Summary {
     /// The site chrome set aside, if any ([`super::chrome`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chrome: Option<ChromeReport>,
-    /// The model whose vectors the generation holds (`vectors.bin`), if any
+    /// The model whose vectors the generation holds (`vectors.bin` and its segments), if any
     /// ([`crate::semantic::store`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vectors: Option<crate::semantic::ModelId>,

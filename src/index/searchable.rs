@@ -232,8 +232,8 @@ impl Searchable {
         if let Some(v) = self.vectors.get() {
             return Ok(v.as_ref());
         }
-        let store = self.generation.vectors()?;
-        let laid = Vectors::new(&store, &self.searcher)?;
+        let stored = self.generation.vectors(true)?;
+        let laid = Vectors::new(&stored, &self.searcher)?;
         Ok(self.vectors.get_or_init(|| laid).as_ref())
     }
 

@@ -4,13 +4,15 @@
 //! held back by, or lost to, the embedding). Under the writers' lock it lists each record's
 //! text key (the `embed_key` fast field), keeps the vectors the generation already has for
 //! those keys, and embeds the texts of the others (read from the stored fields), longest
-//! first, [`CHUNK`] at a time. Every [`CHECKPOINT`], when stopped (Ctrl-C), and at the end, the
-//! store is written into a new generation (hard links to the live one's files plus the new
-//! `vectors.bin`) and published: an interrupted or killed run keeps what it embedded up to its
-//! last checkpoint, and the next run embeds only the rest. The last checkpoint also drops the
-//! vectors of texts no record has any more. A model other than the one the index's vectors
-//! were made with is refused (their cosines do not compare), unless the caller replaces them
-//! (`index --full`).
+//! first, [`CHUNK`] at a time. It reads only the keys of the vectors stored, never their
+//! numbers. Every [`CHECKPOINT`], when stopped (Ctrl-C), and at the end, the vectors embedded
+//! since the last checkpoint are written as a new segment of a new generation (hard links to
+//! the live one's files, the segment, a new head: [`super::store`]) and published: an
+//! interrupted or killed run keeps what it embedded up to its last checkpoint, and the next run
+//! embeds only the rest. The last checkpoint also merges segments when [`store::to_merge`]
+//! says so, dropping the vectors of texts no record has any more. A model other than the one
+//! the index's vectors were made with is refused (their cosines do not compare), unless the
+//! caller replaces them (`index --full`).
 
 use std::ops::ControlFlow;
 use std::path::Path;
@@ -20,7 +22,7 @@ use rustc_hash::FxHashSet as HashSet;
 use tantivy::TantivyDocument;
 use tantivy::schema::Value;
 
-use super::store::{self, Store};
+use super::store::{self, Head, Segment, SegmentFile, Stored};
 use super::{Model, ModelId, text_of};
 use crate::error::{Error, Result};
 use crate::index::Fields;
@@ -83,8 +85,8 @@ pub fn embed(
     let mut base = Generation::open(index_dir, &name)?;
     let (index, searcher) = base.segments()?;
     let fields = Fields::from_schema(&index.schema()).map_err(|e| base.corrupt(e))?;
-    let mut store = base.vectors()?;
-    match &store.model {
+    let mut head = base.vector_head();
+    match &head.model {
         Some(had) if had.hash != model.id().hash && !replace => {
             return Err(Error::Model {
                 path: model_dir.to_path_buf(),
@@ -95,14 +97,19 @@ pub fn embed(
             });
         }
         Some(had) if had.hash == model.id().hash => {}
-        _ => store = Store::default(),
+        _ => head = Head::default(),
     }
-    store.model = Some(model.id().clone());
-    store.model_dir = model_dir.display().to_string();
+    head.model = Some(model.id().clone());
+    head.model_dir = model_dir.display().to_string();
+    let dims = head.dims();
 
     let keys = store::record_keys(&searcher)?;
     let live: HashSet<u64> = keys.iter().map(|(_, k)| *k).collect();
-    let known: HashSet<u64> = store.keys.iter().copied().collect();
+    let stored = match head.segments.is_empty() {
+        true => Stored::default(),
+        false => base.vectors(false)?,
+    };
+    let known: HashSet<u64> = stored.segments.iter().flat_map(|s| &s.keys).copied().collect();
     let mut todo: Vec<(u64, String)> = Vec::new();
     let mut queued = HashSet::default();
     for (address, key) in &keys {
@@ -125,35 +132,57 @@ pub fn embed(
     }
     todo.sort_by_key(|(_, text)| std::cmp::Reverse(text.len()));
     let kept = live.iter().filter(|k| known.contains(k)).count();
-    let stale = store.keys.len() > kept;
+    let stale_in = |segment: &Segment| segment.keys.iter().filter(|k| !live.contains(k)).count();
+    let stale: usize = stored.segments.iter().map(stale_in).sum();
 
     let of = todo.len();
     let mut last_checkpoint = Instant::now();
     let (mut done, mut cut) = (0, 0);
+    let mut fresh = Segment::default();
     for chunk in todo.chunks(CHUNK) {
         let texts: Vec<&str> = chunk.iter().map(|(_, t)| t.as_str()).collect();
         let (vectors, longer) = model.embed_counting(&texts)?;
         cut += longer;
         for ((key, _), vector) in chunk.iter().zip(vectors) {
-            store.keys.push(*key);
-            store.data.extend_from_slice(&vector);
+            fresh.keys.push(*key);
+            fresh.data.extend_from_slice(&vector);
         }
         done += chunk.len();
         let flow = on(Progress::Embedded { done, of });
         if flow.is_break() {
-            checkpoint(index_dir, &base, &store)?;
+            checkpoint(index_dir, &base, &mut head, &mut fresh)?;
             return Err(Error::Interrupted(
                 "embedding stopped; what was embedded is kept, and the next run goes on from there",
             ));
         }
         if last_checkpoint.elapsed() >= CHECKPOINT && done < of {
-            base = checkpoint(index_dir, &base, &store)?;
+            base = checkpoint(index_dir, &base, &mut head, &mut fresh)?;
             last_checkpoint = Instant::now();
         }
     }
-    if of > 0 || stale || base.summary.vectors.as_ref() != store.model.as_ref() {
-        store.retain(&live);
-        checkpoint(index_dir, &base, &store)?;
+    let counts: Vec<usize> = head.segments.iter().map(|s| s.count).collect();
+    let merge = store::to_merge(&counts, stale, fresh.keys.len());
+    if !merge.is_empty() {
+        // The segments merged are read from the last generation published (which holds every
+        // segment of the run) and written with the fresh vectors as one.
+        let whole = base.vectors(true)?;
+        let mut merged = Segment::default();
+        for &i in &merge {
+            merged.extend_from(&whole.segments[i], dims, Some(&live));
+        }
+        merged.extend_from(&fresh, dims, None);
+        fresh = merged;
+        let mut i = 0;
+        head.segments.retain(|_| {
+            i += 1;
+            !merge.contains(&(i - 1))
+        });
+    }
+    if !fresh.keys.is_empty()
+        || !merge.is_empty()
+        || base.summary.vectors.as_ref() != head.model.as_ref()
+    {
+        checkpoint(index_dir, &base, &mut head, &mut fresh)?;
     }
     Ok(Report {
         model: model.id().clone(),
@@ -165,14 +194,28 @@ pub fn embed(
     })
 }
 
-/// Publishes `base` with `store` as its vectors; the generation published, opened.
-fn checkpoint(index_dir: &Path, base: &Generation, store: &Store) -> Result<Generation> {
+/// Publishes `base` with `head` as its vectors' head and `fresh` (when not empty) written as
+/// one more segment, which joins `head` (and `fresh` is emptied); the generation published,
+/// opened.
+fn checkpoint(
+    index_dir: &Path,
+    base: &Generation,
+    head: &mut Head,
+    fresh: &mut Segment,
+) -> Result<Generation> {
     let (name, dir) = generation::create(index_dir)?;
-    let write = || -> Result<()> {
+    let mut next = head.clone();
+    let mut write = || -> Result<()> {
         generation::link_from(base, &dir)?;
-        store.write(&dir)?;
+        if !fresh.keys.is_empty() {
+            let file = store::segment_name(&name);
+            manifest::write_durably(&dir.join(&file), &fresh.encode(next.dims()))?;
+            let count = fresh.keys.len();
+            next.segments.push(SegmentFile { file, count });
+        }
+        next.write(&dir)?;
         let summary = manifest::Summary {
-            vectors: store.model.clone(),
+            vectors: next.model.clone(),
             ..base.summary.clone()
         };
         manifest::write(&dir, &summary, &base.files()?)?;
@@ -182,5 +225,6 @@ fn checkpoint(index_dir: &Path, base: &Generation, store: &Store) -> Result<Gene
         let _ = std::fs::remove_dir_all(&dir);
         return Err(e);
     }
+    (*head, *fresh) = (next, Segment::default());
     Generation::open(index_dir, &name)
 }

@@ -4,7 +4,7 @@
 //!
 //! - [`model`] (cargo feature `semantic`, on by default): a sentence-transformers folder run
 //!   with candle, text → unit vector;
-//! - [`store`]: the vectors of a generation (`vectors.bin`), keyed by the hash of the text
+//! - [`store`]: the vectors of a generation (`vectors.bin` and its segments), keyed by the hash of the text
 //!   embedded, so an edit re-embeds only what changed;
 //! - [`embed`]: `medsearch index --model`: the records without a vector are embedded, the
 //!   store checkpointed as generations (an interrupted run keeps what it embedded);

@@ -1,10 +1,26 @@
-//! The vectors of a generation: `vectors.bin`, and the matrix a search scans.
+//! The vectors of a generation: `vectors.bin` and its segments, and the matrix a search scans.
 //!
-//! **On disk** ([`Store`]): the model that made them ([`ModelId`]), the model folder it was
-//! loaded from (so a later `index` run without `--model` can embed what changed), and one
-//! vector per distinct embedded text, keyed by [`super::key_of`]; postcard-encoded, written
-//! anew (never modified in place: generations link their files, see
-//! [`crate::index::generation`]). A record finds its vector by its `embed_key` fast field.
+//! **On disk**: the head, `vectors.bin` ([`Head`], postcard): the model that made them
+//! ([`ModelId`]), the model folder it was loaded from (so a later `index` run without
+//! `--model` can embed what changed), and the list of segment files with their number of
+//! vectors. A segment (`vectors-<generation>.seg`) holds the vectors one embedding run (or one
+//! of its checkpoints) made, one per distinct text, keyed by [`super::key_of`]; it is written
+//! once and never modified. A new generation links the segments of the one before (see
+//! [`crate::index::generation`]) and adds its own, so a one-page edit writes a few vectors and
+//! a small head, not the whole store. A record finds its vector by its `embed_key` fast field;
+//! a key in two segments has the same vector in both (the same text, the same model).
+//!
+//! **Compaction** ([`to_merge`]): segments of texts no record has any more are not rewritten
+//! at each edit. The last checkpoint of a run merges segments (with what it embedded) into one,
+//! keeping only live texts' vectors: all of them when more than a quarter of the vectors
+//! stored are stale, else all but the largest when there would be more than [`MAX_SEGMENTS`].
+//!
+//! **The segment format**, written by hand, with reason: postcard decodes a vector number by
+//! number and cannot read the keys without the numbers, and an edit needs only the keys (which
+//! texts have vectors) while a search needs the numbers at memory speed. So a segment is
+//! little-endian, fixed-width: the magic `MSVECS01`, `dims` (u32), `count` (u32), `count` keys
+//! (u64), then `count × dims` numbers (f32), read with one short read (keys) or one read
+//! straight into the numbers' own memory ([`bytemuck`] views the `f32`s as bytes).
 //!
 //! **In memory** ([`Vectors`]): one row per record of the searcher's segments, in segment
 //! then document order (a record without a vector has a zero row, cosine 0), so a query's
@@ -31,7 +47,7 @@
 use std::ops::Range;
 use std::path::Path;
 
-use rustc_hash::FxHashMap as HashMap;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use serde::{Deserialize, Serialize};
 use tantivy::{DocAddress, Searcher};
 
@@ -42,46 +58,68 @@ use crate::index::schema::EMBED_KEY;
 /// Rows below which the 8-bit pass is not worth another thread.
 const ROWS_PER_THREAD: usize = 16_384;
 
-/// The file in a generation folder.
+/// The head file in a generation folder.
 pub const FILE: &str = "vectors.bin";
+/// Segment files are named `vectors-<generation>.seg`.
+const SEGMENT_PREFIX: &str = "vectors-";
+const SEGMENT_SUFFIX: &str = ".seg";
+/// The first bytes of a segment.
+const MAGIC: &[u8; 8] = b"MSVECS01";
+/// Bytes before a segment's keys.
+pub const SEGMENT_HEADER: u64 = 16;
+/// Most segments a run leaves (see the module docs).
+pub const MAX_SEGMENTS: usize = 8;
 
-/// The vectors of a generation, as written.
+/// The head of a generation's vectors, as written.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Store {
+pub struct Head {
     /// The model (`None` in an empty store).
     pub model: Option<ModelId>,
     /// The folder the model was loaded from, as given.
     pub model_dir: String,
-    /// The text keys, one per vector.
-    pub keys: Vec<u64>,
-    /// The vectors, `dims` numbers each, in the order of `keys`.
-    pub data: Vec<f32>,
+    /// The segments, in the order they were written.
+    pub segments: Vec<SegmentFile>,
 }
 
-impl Store {
-    /// Decodes a store.
-    pub fn decode(bytes: &[u8]) -> std::result::Result<Store, String> {
-        let store: Store = postcard::from_bytes(bytes).map_err(|e| e.to_string())?;
-        let dims = store.model.as_ref().map_or(0, |m| m.dims);
-        if store.model.is_some() && dims == 0 {
+/// One segment, as the head lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SegmentFile {
+    /// Its file name in the generation folder.
+    pub file: String,
+    /// Its number of vectors.
+    pub count: usize,
+}
+
+impl Head {
+    /// Decodes a head, checking that it names only segment files.
+    pub fn decode(bytes: &[u8]) -> std::result::Result<Head, String> {
+        let head: Head = postcard::from_bytes(bytes).map_err(|e| e.to_string())?;
+        if head.model.as_ref().is_some_and(|m| m.dims == 0) {
             return Err("vectors of 0 dimensions".into());
         }
-        if store.data.len() != store.keys.len() * dims {
-            return Err(format!(
-                "{} numbers for {} vectors of {dims}",
-                store.data.len(),
-                store.keys.len()
-            ));
+        if let Some(bad) = head.segments.iter().find(|s| !is_segment(&s.file)) {
+            return Err(format!("'{}' is not a segment file name", bad.file));
         }
-        Ok(store)
+        Ok(head)
     }
 
-    /// Writes the store into a generation folder, replacing a linked file of the same name
-    /// rather than writing through the link.
+    /// Writes the head into a generation folder (replacing a linked file of the same name
+    /// rather than writing through the link), and removes the segment files there that it does
+    /// not list (linked from the generation before, merged away since).
     pub fn write(&self, gen_dir: &Path) -> Result<()> {
-        let path = gen_dir.join(FILE);
-        let bytes = postcard::to_stdvec(self).expect("vectors serialize");
-        crate::index::manifest::write_durably(&path, &bytes)
+        let bytes = postcard::to_stdvec(self).expect("vectors head serializes");
+        crate::index::manifest::write_durably(&gen_dir.join(FILE), &bytes)?;
+        let listed: HashSet<&str> = self.segments.iter().map(|s| s.file.as_str()).collect();
+        let entries = std::fs::read_dir(gen_dir).map_err(|e| Error::io(gen_dir, e))?;
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if is_segment(&name) && !listed.contains(name.as_ref()) {
+                let path = entry.path();
+                std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+            }
+        }
+        Ok(())
     }
 
     /// The vector length.
@@ -89,38 +127,166 @@ impl Store {
         self.model.as_ref().map_or(0, |m| m.dims)
     }
 
-    /// Key → position of its vector.
-    pub fn positions(&self) -> HashMap<u64, usize> {
-        self.keys.iter().enumerate().map(|(i, &k)| (k, i)).collect()
-    }
-
-    /// The vector at a position.
-    pub fn vector(&self, at: usize) -> &[f32] {
-        let dims = self.dims();
-        &self.data[at * dims..(at + 1) * dims]
-    }
-
-    /// Keeps only the vectors whose key is in `live`.
-    pub fn retain(&mut self, live: &rustc_hash::FxHashSet<u64>) {
-        let dims = self.dims();
-        let (mut keys, mut data) = (Vec::new(), Vec::new());
-        for (i, key) in self.keys.iter().enumerate() {
-            if live.contains(key) {
-                keys.push(*key);
-                data.extend_from_slice(&self.data[i * dims..(i + 1) * dims]);
-            }
-        }
-        (self.keys, self.data) = (keys, data);
+    /// Vectors stored, in all segments.
+    pub fn stored(&self) -> usize {
+        self.segments.iter().map(|s| s.count).sum()
     }
 }
 
-/// Makes sure the generation folder `to` holds the vectors file of `from` (a hard link, or a
-/// copy): whether it does.
+/// Whether a file name is a segment's.
+fn is_segment(name: &str) -> bool {
+    name.starts_with(SEGMENT_PREFIX)
+        && name.ends_with(SEGMENT_SUFFIX)
+        && !name.contains(['/', '\\'])
+}
+
+/// The name of the segment a generation writes.
+pub fn segment_name(generation: &str) -> String {
+    let id = generation.trim_start_matches(crate::index::generation::PREFIX);
+    format!("{SEGMENT_PREFIX}{id}{SEGMENT_SUFFIX}")
+}
+
+/// A segment's length in bytes.
+pub fn segment_len(count: usize, dims: usize) -> u64 {
+    SEGMENT_HEADER + count as u64 * (8 + 4 * dims as u64)
+}
+
+/// Vectors as read from segments or made by a run: `keys[i]`'s vector is
+/// `data[i × dims..]` (`data` is empty when only the keys were read).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Segment {
+    /// The text keys.
+    pub keys: Vec<u64>,
+    /// The numbers, `dims` per key, or none.
+    pub data: Vec<f32>,
+}
+
+impl Segment {
+    /// The segment file's bytes.
+    pub fn encode(&self, dims: usize) -> Vec<u8> {
+        let mut bytes = Vec::with_capacity(segment_len(self.keys.len(), dims) as usize);
+        bytes.extend_from_slice(MAGIC);
+        bytes.extend_from_slice(&(dims as u32).to_le_bytes());
+        bytes.extend_from_slice(&(self.keys.len() as u32).to_le_bytes());
+        for key in &self.keys {
+            bytes.extend_from_slice(&key.to_le_bytes());
+        }
+        for x in &self.data {
+            bytes.extend_from_slice(&x.to_le_bytes());
+        }
+        bytes
+    }
+
+    /// Reads a segment file of `count` vectors of `dims` numbers, `len` bytes long, by
+    /// `read(offset, buffer)` (which fills the buffer from that offset): its keys, and its
+    /// numbers when `numbers`.
+    pub fn read(
+        len: u64,
+        count: usize,
+        dims: usize,
+        numbers: bool,
+        mut read: impl FnMut(u64, &mut [u8]) -> std::io::Result<()>,
+    ) -> std::result::Result<Segment, String> {
+        if len != segment_len(count, dims) {
+            return Err(format!(
+                "{len} bytes for {count} vectors of {dims} numbers ({} expected)",
+                segment_len(count, dims)
+            ));
+        }
+        let mut head = vec![0u8; SEGMENT_HEADER as usize + 8 * count];
+        read(0, &mut head).map_err(|e| e.to_string())?;
+        let word = |at: usize| u32::from_le_bytes(head[at..at + 4].try_into().expect("4 bytes"));
+        if &head[..8] != MAGIC || word(8) as usize != dims || word(12) as usize != count {
+            return Err("not a vector segment of the size its head says".into());
+        }
+        let keys = head[SEGMENT_HEADER as usize..]
+            .chunks_exact(8)
+            .map(|k| u64::from_le_bytes(k.try_into().expect("8 bytes")))
+            .collect();
+        let mut data = Vec::new();
+        if numbers {
+            data = vec![0f32; count * dims];
+            read(head.len() as u64, bytemuck::cast_slice_mut(&mut data))
+                .map_err(|e| e.to_string())?;
+            if cfg!(target_endian = "big") {
+                for x in &mut data {
+                    *x = f32::from_bits(u32::from_le(x.to_bits()));
+                }
+            }
+        }
+        Ok(Segment { keys, data })
+    }
+
+    /// Appends the vectors of `other` whose key is in `live` (all when `live` is `None`).
+    pub fn extend_from(&mut self, other: &Segment, dims: usize, live: Option<&HashSet<u64>>) {
+        for (i, key) in other.keys.iter().enumerate() {
+            if live.is_none_or(|live| live.contains(key)) {
+                self.keys.push(*key);
+                self.data
+                    .extend_from_slice(&other.data[i * dims..(i + 1) * dims]);
+            }
+        }
+    }
+}
+
+/// Which of the segments (their vector counts, in order) the last checkpoint of a run merges,
+/// `stale` of their vectors being of texts no record has any more, and `fresh` vectors just
+/// embedded to be written as one more segment (see the module docs).
+pub fn to_merge(counts: &[usize], stale: usize, fresh: usize) -> Vec<usize> {
+    let stored: usize = counts.iter().sum();
+    if stale > 0 && stale * 4 > stored {
+        return (0..counts.len()).collect();
+    }
+    if counts.len() + usize::from(fresh > 0) <= MAX_SEGMENTS {
+        return Vec::new();
+    }
+    let largest = (0..counts.len()).max_by_key(|&i| counts[i]);
+    (0..counts.len()).filter(|&i| Some(i) != largest).collect()
+}
+
+/// Makes sure the generation folder `to` holds the vectors of `from` (the head and every
+/// segment it lists: hard links, or copies): whether it does.
 pub fn carry(from: &Path, to: &Path) -> bool {
-    let (source, target) = (from.join(FILE), to.join(FILE));
-    target.is_file()
-        || std::fs::hard_link(&source, &target).is_ok()
-        || std::fs::copy(&source, &target).is_ok()
+    let Ok(head) = std::fs::read(from.join(FILE)).map(|b| Head::decode(&b)) else {
+        return false;
+    };
+    let Ok(head) = head else {
+        return false;
+    };
+    let files = std::iter::once(FILE).chain(head.segments.iter().map(|s| s.file.as_str()));
+    files.into_iter().all(|file| {
+        let (source, target) = (from.join(file), to.join(file));
+        target.is_file()
+            || std::fs::hard_link(&source, &target).is_ok()
+            || std::fs::copy(&source, &target).is_ok()
+    })
+}
+
+/// The vectors of a generation as read: the head and its segments, in its order.
+#[derive(Debug, Clone, Default)]
+pub struct Stored {
+    /// The head.
+    pub head: Head,
+    /// The segments (keys only, or with their numbers).
+    pub segments: Vec<Segment>,
+}
+
+impl Stored {
+    /// Key → (segment, position) of its vector.
+    pub fn positions(&self) -> HashMap<u64, (usize, usize)> {
+        let mut at = HashMap::default();
+        at.reserve(self.head.stored());
+        for (s, segment) in self.segments.iter().enumerate() {
+            at.extend(segment.keys.iter().enumerate().map(|(i, &k)| (k, (s, i))));
+        }
+        at
+    }
+
+    /// The vector at a position (read with its numbers).
+    pub fn vector(&self, (segment, at): (usize, usize)) -> &[f32] {
+        let dims = self.head.dims();
+        &self.segments[segment].data[at * dims..(at + 1) * dims]
+    }
 }
 
 /// Each alive record of a searcher with its text key, in segment then document order.
@@ -153,25 +319,25 @@ pub struct Vectors {
 }
 
 impl Vectors {
-    /// Lays the store's vectors out by record.
-    pub fn new(store: &Store, searcher: &Searcher) -> Result<Option<Vectors>> {
-        let Some(model) = store.model.clone() else {
+    /// Lays the stored vectors out by record.
+    pub fn new(stored: &Stored, searcher: &Searcher) -> Result<Option<Vectors>> {
+        let Some(model) = stored.head.model.clone() else {
             return Ok(None);
         };
         let dims = model.dims;
-        let at = store.positions();
+        let at = stored.positions();
         let keys = record_keys(searcher)?;
         let mut matrix = vec![0f32; keys.len() * dims];
         let mut with_vectors = 0;
         for (row, (_, key)) in keys.iter().enumerate() {
             if let Some(&i) = at.get(key) {
-                matrix[row * dims..(row + 1) * dims].copy_from_slice(store.vector(i));
+                matrix[row * dims..(row + 1) * dims].copy_from_slice(stored.vector(i));
                 with_vectors += 1;
             }
         }
         let addresses = keys.into_iter().map(|(a, _)| a).collect();
         let mut vectors = Vectors::laid_out(model, addresses, matrix);
-        (vectors.model_dir, vectors.with_vectors) = (store.model_dir.clone(), with_vectors);
+        (vectors.model_dir, vectors.with_vectors) = (stored.head.model_dir.clone(), with_vectors);
         Ok(Some(vectors))
     }
 
@@ -500,27 +666,108 @@ mod tests {
         assert_eq!(got, expected);
     }
 
+    /// A segment's bytes, read as a generation reads a held file.
+    fn read_back(bytes: &[u8], count: usize, dims: usize, numbers: bool) -> Result<Segment, String> {
+        Segment::read(bytes.len() as u64, count, dims, numbers, |at, buffer| {
+            let at = at as usize;
+            let part = bytes.get(at..at + buffer.len());
+            let part = part.ok_or_else(|| std::io::Error::from(std::io::ErrorKind::UnexpectedEof))?;
+            buffer.copy_from_slice(part);
+            Ok(())
+        })
+    }
+
     #[test]
-    fn a_store_round_trips_and_keeps_only_live_keys() {
+    fn a_segment_round_trips_whole_or_keys_only() {
+        let segment = Segment {
+            keys: vec![1, u64::MAX, 3],
+            data: vec![1., 0., 0., -1., 0.6, 0.8],
+        };
+        let bytes = segment.encode(2);
+        assert_eq!(bytes.len() as u64, segment_len(3, 2));
+        assert_eq!(&bytes[..8], b"MSVECS01");
+        assert_eq!(read_back(&bytes, 3, 2, true).unwrap(), segment);
+        let keys = read_back(&bytes, 3, 2, false).unwrap();
+        assert_eq!((keys.keys, keys.data), (segment.keys.clone(), vec![]));
+        // Read as a head says, or refused: cut short, another count, other dimensions.
+        assert!(read_back(&bytes[..bytes.len() - 4], 3, 2, true).is_err());
+        assert!(read_back(&bytes, 2, 2, false).is_err());
+        let mut other = segment.encode(2);
+        other[8] = 3;
+        assert!(read_back(&other, 3, 2, true).is_err());
+        assert!(read_back(&segment.encode(2), 2, 3, true).is_err());
+    }
+
+    #[test]
+    fn stored_vectors_are_found_by_key_in_any_segment() {
         let model = ModelId {
             name: "m".into(),
             dims: 2,
             hash: "h".into(),
         };
-        let mut store = Store {
-            model: Some(model),
-            model_dir: "dir".into(),
-            keys: vec![1, 2, 3],
-            data: vec![1., 0., 0., 1., 0.6, 0.8],
+        let files = |n| SegmentFile {
+            file: format!("vectors-{n}.seg"),
+            count: 2,
         };
-        let back = Store::decode(&postcard::to_stdvec(&store).unwrap()).unwrap();
-        assert_eq!(back.keys, store.keys);
-        assert_eq!(back.vector(2), &[0.6, 0.8]);
-        store.retain(&[3, 1].into_iter().collect());
-        assert_eq!(store.keys, vec![1, 3]);
-        assert_eq!(store.data, vec![1., 0., 0.6, 0.8]);
-        let mut cut = postcard::to_stdvec(&store).unwrap();
-        cut.truncate(cut.len() - 3);
-        assert!(Store::decode(&cut).is_err());
+        let stored = Stored {
+            head: Head {
+                model: Some(model),
+                model_dir: "dir".into(),
+                segments: vec![files(1), files(2)],
+            },
+            segments: vec![
+                Segment {
+                    keys: vec![7, 8],
+                    data: vec![1., 0., 0., 1.],
+                },
+                Segment {
+                    keys: vec![9, 10],
+                    data: vec![0.6, 0.8, 0.8, 0.6],
+                },
+            ],
+        };
+        let at = stored.positions();
+        assert_eq!(stored.vector(at[&8]), &[0., 1.]);
+        assert_eq!(stored.vector(at[&9]), &[0.6, 0.8]);
+        assert!(!at.contains_key(&1));
+        let mut live_only = Segment::default();
+        let live: HashSet<u64> = [10, 7].into_iter().collect();
+        for segment in &stored.segments {
+            live_only.extend_from(segment, 2, Some(&live));
+        }
+        assert_eq!(live_only.keys, vec![7, 10]);
+        assert_eq!(live_only.data, vec![1., 0., 0.8, 0.6]);
+    }
+
+    #[test]
+    fn a_head_names_only_segment_files() {
+        let head = |file: &str| Head {
+            model: None,
+            model_dir: String::new(),
+            segments: vec![SegmentFile {
+                file: file.into(),
+                count: 1,
+            }],
+        };
+        let decode = |h: Head| Head::decode(&postcard::to_stdvec(&h).unwrap());
+        assert!(decode(head("vectors-12-3.seg")).is_ok());
+        for bad in ["../vectors-1.seg", "meta.json", "vectors-1/x.seg"] {
+            assert!(decode(head(bad)).is_err(), "{bad}");
+        }
+        assert_eq!(segment_name("gen-17-4"), "vectors-17-4.seg");
+    }
+
+    #[test]
+    fn segments_merge_when_stale_or_too_many() {
+        // Few segments, little stale: nothing merged (an edit writes only its own vectors).
+        assert!(to_merge(&[1000, 3, 2], 10, 1).is_empty());
+        assert!(to_merge(&[], 0, 5).is_empty());
+        // More than a quarter stale: everything rewritten, live vectors only.
+        assert_eq!(to_merge(&[1000, 3], 300, 0), vec![0, 1]);
+        assert!(to_merge(&[1000, 3], 250, 0).is_empty());
+        // One segment too many with the fresh one: all but the largest merged.
+        let counts = [5, 1000, 2, 2, 2, 2, 2, 2];
+        assert_eq!(to_merge(&counts, 0, 1), vec![0, 2, 3, 4, 5, 6, 7]);
+        assert!(to_merge(&counts, 0, 0).is_empty());
     }
 }

@@ -431,3 +431,109 @@ fn bad_model_folders_are_named_in_one_line() {
     assert!(message(dir.path()).contains("does not hold the weights config.json describes"));
     assert!(!message(dir.path()).contains('\n'));
 }
+
+/// Pages of the tiny vocabulary, `n` of them, each with a lead and two sections.
+fn write_pages(folder: &Path, n: usize, edited: Option<usize>) {
+    for i in 0..n {
+        let word = |k: usize| WORDS[(i + k) % WORDS.len()];
+        let extra = if edited == Some(i) { " stomach cramps" } else { "" };
+        let text = format!(
+            "{} {} guide {i}\n\nThe {} and the {}.\n\nLiver pain\n\n{} {} {}{extra}.\n\nBlood \
+             flow\n\nThe {} {} {}.\n",
+            word(0),
+            word(1),
+            word(2),
+            word(3),
+            word(4),
+            word(5),
+            word(6),
+            word(7),
+            word(8),
+            word(9),
+        );
+        std::fs::write(folder.join(format!("page-{i}.txt")), text).unwrap();
+    }
+}
+
+#[test]
+fn an_edit_writes_one_more_segment_and_stale_vectors_are_merged_away() {
+    use crate::index::generation::{self, Generation};
+    use std::ops::ControlFlow;
+
+    let dir = tempfile::tempdir().unwrap();
+    let (models, corpus) = (dir.path().join("model"), dir.path().join("corpus"));
+    std::fs::create_dir_all(&models).unwrap();
+    std::fs::create_dir_all(&corpus).unwrap();
+    write_model(&models, None);
+    let model = Model::load(&models).unwrap();
+    // Indexes `corpus` into `index` and embeds it: what was embedded, and the live generation.
+    let run = |index: &Path| {
+        let heap = crate::index::update::MIN_HEAP_PER_THREAD;
+        let mode = crate::index::update::Mode::Incremental;
+        crate::index::update(&corpus, index, mode, None, heap, &mut |_| {
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+        let go = &mut |_| ControlFlow::Continue(());
+        let report = super::embed::embed(index, &model, &models, false, go).unwrap();
+        let name = generation::live_name(index).unwrap().unwrap();
+        (report.embedded, Generation::open(index, &name).unwrap())
+    };
+    let segments = |g: &Generation| -> Vec<(String, usize)> {
+        let head = g.vector_head();
+        head.segments.into_iter().map(|s| (s.file, s.count)).collect()
+    };
+    let index = dir.path().join("index");
+    write_pages(&corpus, 12, None);
+    let (embedded, first) = run(&index);
+    let texts = first.vectors(false).unwrap().segments[0].keys.len();
+    assert_eq!((embedded, segments(&first).len()), (texts, 1));
+    // The file's identity (its inode where there are inodes), to check it is linked later.
+    let identity = |p: &Path| {
+        let meta = std::fs::metadata(p).unwrap();
+        #[cfg(unix)]
+        return std::os::unix::fs::MetadataExt::ino(&meta);
+        #[cfg(not(unix))]
+        return meta.len();
+    };
+    let segment = &segments(&first)[0].0;
+    let before = identity(&first.dir().join(segment));
+
+    // One section edited: its text alone is embedded, into a second segment; the first is
+    // the same file, linked.
+    write_pages(&corpus, 12, Some(3));
+    let (embedded, second) = run(&index);
+    let listed = segments(&second);
+    assert_eq!((embedded, listed.len()), (1, 2));
+    assert_eq!(listed[0], segments(&first)[0]);
+    assert_eq!(identity(&second.dir().join(segment)), before);
+
+    // Most pages gone: more than a quarter of the vectors are stale, so the run merges every
+    // segment into one of the live texts only, and removes the files merged.
+    for i in 4..12 {
+        std::fs::remove_file(corpus.join(format!("page-{i}.txt"))).unwrap();
+    }
+    let (embedded, third) = run(&index);
+    let listed = segments(&third);
+    let live: rustc_hash::FxHashSet<u64> = super::store::record_keys(&third.segments().unwrap().1)
+        .unwrap()
+        .into_iter()
+        .map(|(_, k)| k)
+        .collect();
+    assert_eq!((embedded, listed.len(), listed[0].1), (0, 1, live.len()));
+    let files: Vec<String> = std::fs::read_dir(third.dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|f| f.ends_with(".seg"))
+        .collect();
+    assert_eq!(files, vec![listed[0].0.clone()]);
+
+    // Each vector is the one a run from scratch makes for the same text.
+    let (_, scratch) = run(&dir.path().join("scratch"));
+    let (kept, fresh) = (third.vectors(true).unwrap(), scratch.vectors(true).unwrap());
+    let at = fresh.positions();
+    for (key, from) in kept.positions() {
+        close(kept.vector(from), fresh.vector(at[&key]));
+    }
+    assert_eq!(at.len(), live.len());
+}
