@@ -423,6 +423,8 @@ struct Change<'a> {
 pub fn status(out: &mut dyn Write, status: &Status, style: Style) -> io::Result<()> {
     let s = status.searchable.summary();
     let built = std::time::UNIX_EPOCH + Duration::from_secs(s.built_unix);
+    // A damaged vector store is reported by `verify`, before: here it counts as none.
+    let vectors = status.searchable.vector_coverage().ok().flatten();
     let json = StatusJson {
         index: (!status.public).then_some(status.index),
         generation: status.searchable.generation_name().to_string(),
@@ -441,16 +443,11 @@ pub fn status(out: &mut dyn Write, status: &Status, style: Style) -> io::Result<
         skipped: &s.skipped,
         base_url: s.base_url.as_deref(),
         chrome: s.chrome.as_ref(),
-        vectors: status
-            .searchable
-            .vectors()
-            .ok()
-            .flatten()
-            .map(|v| VectorsJson {
-                model: &v.model,
-                records: v.with_vectors,
-                of: v.records(),
-            }),
+        vectors: vectors.as_ref().map(|(model, records, of)| VectorsJson {
+            model,
+            records: *records,
+            of: *of,
+        }),
         stale: !status.differences.is_empty(),
         differences: status
             .differences

@@ -42,8 +42,8 @@ use tantivy::{Index, IndexReader, ReloadPolicy, Searcher};
 
 use super::manifest::{self, Summary};
 use crate::analysis;
-use crate::semantic::store::{self, Head, Segment, Stored};
 use crate::error::{Error, Result};
+use crate::semantic::store::{self, Head, Segment, Stored};
 
 /// The file naming the live generation.
 pub const CURRENT: &str = "CURRENT";
@@ -360,8 +360,11 @@ impl Generation {
             &self.words,
         ]
         .into_iter()
-        .chain(self.vectors.iter().flat_map(|v| [&v.held].into_iter().chain(&v.segments)))
-        {
+        .chain(
+            self.vectors
+                .iter()
+                .flat_map(|v| [&v.held].into_iter().chain(&v.segments)),
+        ) {
             total += held
                 .len()
                 .map_err(|e| self.corrupt(format!("{}: {e}", held.name)))?;

@@ -25,7 +25,8 @@ use crate::error::{Error, Result};
 use crate::expand::{Expansions, synonyms};
 use crate::parse::Definition;
 use crate::semantic::Model;
-use crate::semantic::store::Vectors;
+use crate::semantic::ModelId;
+use crate::semantic::store::{Vectors, record_keys};
 
 /// An opened index: one generation, held whole for as long as this lives.
 pub struct Searchable {
@@ -136,6 +137,7 @@ impl Searchable {
         self.generation.files()?;
         self.generation.definitions()?;
         self.generation.words()?;
+        self.generation.vectors(false)?;
         Ok(())
     }
 
@@ -235,6 +237,24 @@ impl Searchable {
         let stored = self.generation.vectors(true)?;
         let laid = Vectors::new(&stored, &self.searcher)?;
         Ok(self.vectors.get_or_init(|| laid).as_ref())
+    }
+
+    /// The model of the index's vectors, how many records have one, and how many records there
+    /// are (from the vectors' keys alone); `None` without vectors.
+    pub fn vector_coverage(&self) -> Result<Option<(ModelId, usize, usize)>> {
+        let stored = self.generation.vectors(false)?;
+        let Some(model) = stored.head.model else {
+            return Ok(None);
+        };
+        let keys: HashSet<u64> = stored
+            .segments
+            .iter()
+            .flat_map(|s| &s.keys)
+            .copied()
+            .collect();
+        let records = record_keys(&self.searcher)?;
+        let with = records.iter().filter(|(_, k)| keys.contains(k)).count();
+        Ok(Some((model, with, records.len())))
     }
 
     /// The index's vectors and the model they were made with (loaded once, from the folder

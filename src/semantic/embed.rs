@@ -109,7 +109,12 @@ pub fn embed(
         true => Stored::default(),
         false => base.vectors(false)?,
     };
-    let known: HashSet<u64> = stored.segments.iter().flat_map(|s| &s.keys).copied().collect();
+    let known: HashSet<u64> = stored
+        .segments
+        .iter()
+        .flat_map(|s| &s.keys)
+        .copied()
+        .collect();
     let mut todo: Vec<(u64, String)> = Vec::new();
     let mut queued = HashSet::default();
     for (address, key) in &keys {

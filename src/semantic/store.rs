@@ -13,7 +13,9 @@
 //! **Compaction** ([`to_merge`]): segments of texts no record has any more are not rewritten
 //! at each edit. The last checkpoint of a run merges segments (with what it embedded) into one,
 //! keeping only live texts' vectors: all of them when more than a quarter of the vectors
-//! stored are stale, else all but the largest when there would be more than [`MAX_SEGMENTS`].
+//! stored are stale, else, when there would be more than [`MAX_SEGMENTS`], the smallest, so
+//! that half that many are left (the bulk of the store is seldom rewritten, and a reader opens
+//! few files).
 //!
 //! **The segment format**, written by hand, with reason: postcard decodes a vector number by
 //! number and cannot read the keys without the numbers, and an edit needs only the keys (which
@@ -240,8 +242,13 @@ pub fn to_merge(counts: &[usize], stale: usize, fresh: usize) -> Vec<usize> {
     if counts.len() + usize::from(fresh > 0) <= MAX_SEGMENTS {
         return Vec::new();
     }
-    let largest = (0..counts.len()).max_by_key(|&i| counts[i]);
-    (0..counts.len()).filter(|&i| Some(i) != largest).collect()
+    // The smallest, so that MAX_SEGMENTS / 2 are left with the merged one: a merge rewrites
+    // the vectors of recent edits, seldom the bulk of the store.
+    let mut smallest: Vec<usize> = (0..counts.len()).collect();
+    smallest.sort_by_key(|&i| (counts[i], i));
+    smallest.truncate(counts.len() + 1 - MAX_SEGMENTS / 2);
+    smallest.sort_unstable();
+    smallest
 }
 
 /// Makes sure the generation folder `to` holds the vectors of `from` (the head and every
@@ -314,8 +321,6 @@ pub struct Vectors {
     /// The matrix in 8 bits: row `r` is `codes[r × dims..]`, each number times `scales[r]`.
     codes: Vec<i8>,
     scales: Vec<f32>,
-    /// Records with a vector.
-    pub with_vectors: usize,
 }
 
 impl Vectors {
@@ -328,16 +333,14 @@ impl Vectors {
         let at = stored.positions();
         let keys = record_keys(searcher)?;
         let mut matrix = vec![0f32; keys.len() * dims];
-        let mut with_vectors = 0;
         for (row, (_, key)) in keys.iter().enumerate() {
             if let Some(&i) = at.get(key) {
                 matrix[row * dims..(row + 1) * dims].copy_from_slice(stored.vector(i));
-                with_vectors += 1;
             }
         }
         let addresses = keys.into_iter().map(|(a, _)| a).collect();
         let mut vectors = Vectors::laid_out(model, addresses, matrix);
-        (vectors.model_dir, vectors.with_vectors) = (stored.head.model_dir.clone(), with_vectors);
+        vectors.model_dir = stored.head.model_dir.clone();
         Ok(Some(vectors))
     }
 
@@ -352,17 +355,11 @@ impl Vectors {
             model,
             model_dir: String::new(),
             dims,
-            with_vectors: addresses.len(),
             addresses,
             matrix,
             codes,
             scales,
         }
-    }
-
-    /// Records in all.
-    pub fn records(&self) -> usize {
-        self.addresses.len()
     }
 
     /// The exact cosine with `query` (a unit vector) of the `keep` records with the best
@@ -667,11 +664,17 @@ mod tests {
     }
 
     /// A segment's bytes, read as a generation reads a held file.
-    fn read_back(bytes: &[u8], count: usize, dims: usize, numbers: bool) -> Result<Segment, String> {
+    fn read_back(
+        bytes: &[u8],
+        count: usize,
+        dims: usize,
+        numbers: bool,
+    ) -> Result<Segment, String> {
         Segment::read(bytes.len() as u64, count, dims, numbers, |at, buffer| {
             let at = at as usize;
             let part = bytes.get(at..at + buffer.len());
-            let part = part.ok_or_else(|| std::io::Error::from(std::io::ErrorKind::UnexpectedEof))?;
+            let part =
+                part.ok_or_else(|| std::io::Error::from(std::io::ErrorKind::UnexpectedEof))?;
             buffer.copy_from_slice(part);
             Ok(())
         })
@@ -765,9 +768,9 @@ mod tests {
         // More than a quarter stale: everything rewritten, live vectors only.
         assert_eq!(to_merge(&[1000, 3], 300, 0), vec![0, 1]);
         assert!(to_merge(&[1000, 3], 250, 0).is_empty());
-        // One segment too many with the fresh one: all but the largest merged.
-        let counts = [5, 1000, 2, 2, 2, 2, 2, 2];
-        assert_eq!(to_merge(&counts, 0, 1), vec![0, 2, 3, 4, 5, 6, 7]);
+        // One segment too many with the fresh one: the smallest merged, half as many left.
+        let counts = [5, 1000, 2, 2, 2, 2, 3, 900];
+        assert_eq!(to_merge(&counts, 0, 1), vec![2, 3, 4, 5, 6]);
         assert!(to_merge(&counts, 0, 0).is_empty());
     }
 }

@@ -436,7 +436,11 @@ fn bad_model_folders_are_named_in_one_line() {
 fn write_pages(folder: &Path, n: usize, edited: Option<usize>) {
     for i in 0..n {
         let word = |k: usize| WORDS[(i + k) % WORDS.len()];
-        let extra = if edited == Some(i) { " stomach cramps" } else { "" };
+        let extra = if edited == Some(i) {
+            " stomach cramps"
+        } else {
+            ""
+        };
         let text = format!(
             "{} {} guide {i}\n\nThe {} and the {}.\n\nLiver pain\n\n{} {} {}{extra}.\n\nBlood \
              flow\n\nThe {} {} {}.\n",
@@ -481,7 +485,10 @@ fn an_edit_writes_one_more_segment_and_stale_vectors_are_merged_away() {
     };
     let segments = |g: &Generation| -> Vec<(String, usize)> {
         let head = g.vector_head();
-        head.segments.into_iter().map(|s| (s.file, s.count)).collect()
+        head.segments
+            .into_iter()
+            .map(|s| (s.file, s.count))
+            .collect()
     };
     let index = dir.path().join("index");
     write_pages(&corpus, 12, None);
@@ -536,4 +543,14 @@ fn an_edit_writes_one_more_segment_and_stale_vectors_are_merged_away() {
         close(kept.vector(from), fresh.vector(at[&key]));
     }
     assert_eq!(at.len(), live.len());
+
+    // A segment cut short is a damaged index, named, when verified and when searched.
+    let (segment, index) = (third.dir().join(&listed[0].0), dir.path().join("index"));
+    let bytes = std::fs::read(&segment).unwrap();
+    std::fs::write(&segment, &bytes[..bytes.len() - 4]).unwrap();
+    let open = crate::index::Searchable::open_verified(&index, &corpus);
+    let message = open.err().expect("a cut segment is found").to_string();
+    assert!(message.contains(&listed[0].0), "{message}");
+    let searchable = crate::index::Searchable::open(&index, &corpus).unwrap();
+    assert!(searchable.vectors().is_err());
 }
