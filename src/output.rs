@@ -838,10 +838,11 @@ pub fn embed_line(report: &crate::semantic::embed::Report) -> String {
     let cut = match report.cut {
         0 => String::new(),
         n => format!(
-            "; {} longer than the model's {} tokens: their first {} embedded (the words all \
+            "; {} longer than the model's {} tokens: {} first {} embedded (the words all \
              searched)",
             plural(n, "text"),
             crate::semantic::WINDOW,
+            if n == 1 { "its" } else { "their" },
             crate::semantic::WINDOW
         ),
     };
