@@ -2,7 +2,9 @@
 //! 14-word vocabulary), checked against an independent computation: the same network written
 //! out in plain loops over `Vec<f32>` (embeddings, self-attention with the padding masked,
 //! GELU, layer norms, pooling), so the loading, batching, padding, windows and pooling are
-//! each checked against arithmetic that shares no code with candle.
+//! each checked against arithmetic that shares no code with candle. With the same model, run
+//! on every `cargo test` (the real model's tests need it fetched): the vector store's segments
+//! through edits, merges and damage, and the semantic and hybrid searches end to end.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -459,30 +461,56 @@ fn write_pages(folder: &Path, n: usize, edited: Option<usize>) {
     }
 }
 
-#[test]
-fn an_edit_writes_one_more_segment_and_stale_vectors_are_merged_away() {
-    use crate::index::generation::{self, Generation};
-    use std::ops::ControlFlow;
+/// A corpus folder and the tiny model, in a temporary folder, ready to index and embed.
+struct Site {
+    dir: tempfile::TempDir,
+    models: std::path::PathBuf,
+    corpus: std::path::PathBuf,
+    model: Model,
+}
 
-    let dir = tempfile::tempdir().unwrap();
-    let (models, corpus) = (dir.path().join("model"), dir.path().join("corpus"));
-    std::fs::create_dir_all(&models).unwrap();
-    std::fs::create_dir_all(&corpus).unwrap();
-    write_model(&models, None);
-    let model = Model::load(&models).unwrap();
-    // Indexes `corpus` into `index` and embeds it: what was embedded, and the live generation.
-    let run = |index: &Path| {
+impl Site {
+    fn new() -> Site {
+        let dir = tempfile::tempdir().unwrap();
+        let (models, corpus) = (dir.path().join("model"), dir.path().join("corpus"));
+        std::fs::create_dir_all(&models).unwrap();
+        std::fs::create_dir_all(&corpus).unwrap();
+        write_model(&models, None);
+        let model = Model::load(&models).unwrap();
+        Site {
+            dir,
+            models,
+            corpus,
+            model,
+        }
+    }
+
+    /// Indexes the corpus into `index` (under the temporary folder) and embeds it: what was
+    /// embedded, and the live generation.
+    fn run(&self, index: &str) -> (usize, crate::index::generation::Generation) {
+        use crate::index::generation;
+        use std::ops::ControlFlow;
+        let index = self.dir.path().join(index);
         let heap = crate::index::update::MIN_HEAP_PER_THREAD;
         let mode = crate::index::update::Mode::Incremental;
-        crate::index::update(&corpus, index, mode, None, heap, &mut |_| {
+        crate::index::update(&self.corpus, &index, mode, None, heap, &mut |_| {
             ControlFlow::Continue(())
         })
         .unwrap();
         let go = &mut |_| ControlFlow::Continue(());
-        let report = super::embed::embed(index, &model, &models, false, go).unwrap();
-        let name = generation::live_name(index).unwrap().unwrap();
-        (report.embedded, Generation::open(index, &name).unwrap())
-    };
+        let report = super::embed::embed(&index, &self.model, &self.models, false, go).unwrap();
+        let name = generation::live_name(&index).unwrap().unwrap();
+        let live = generation::Generation::open(&index, &name).unwrap();
+        (report.embedded, live)
+    }
+}
+
+#[test]
+fn an_edit_writes_one_more_segment_and_stale_vectors_are_merged_away() {
+    use crate::index::generation::Generation;
+
+    let site = Site::new();
+    let (corpus, run) = (&site.corpus, |index| site.run(index));
     let segments = |g: &Generation| -> Vec<(String, usize)> {
         let head = g.vector_head();
         head.segments
@@ -490,9 +518,8 @@ fn an_edit_writes_one_more_segment_and_stale_vectors_are_merged_away() {
             .map(|s| (s.file, s.count))
             .collect()
     };
-    let index = dir.path().join("index");
-    write_pages(&corpus, 12, None);
-    let (embedded, first) = run(&index);
+    write_pages(corpus, 12, None);
+    let (embedded, first) = run("index");
     let texts = first.vectors(false).unwrap().segments[0].keys.len();
     assert_eq!((embedded, segments(&first).len()), (texts, 1));
     // The file's identity (its inode where there are inodes), to check it is linked later.
@@ -508,8 +535,8 @@ fn an_edit_writes_one_more_segment_and_stale_vectors_are_merged_away() {
 
     // One section edited: its text alone is embedded, into a second segment; the first is
     // the same file, linked.
-    write_pages(&corpus, 12, Some(3));
-    let (embedded, second) = run(&index);
+    write_pages(corpus, 12, Some(3));
+    let (embedded, second) = run("index");
     let listed = segments(&second);
     assert_eq!((embedded, listed.len()), (1, 2));
     assert_eq!(listed[0], segments(&first)[0]);
@@ -520,7 +547,7 @@ fn an_edit_writes_one_more_segment_and_stale_vectors_are_merged_away() {
     for i in 4..12 {
         std::fs::remove_file(corpus.join(format!("page-{i}.txt"))).unwrap();
     }
-    let (embedded, third) = run(&index);
+    let (embedded, third) = run("index");
     let listed = segments(&third);
     let live: rustc_hash::FxHashSet<u64> = super::store::record_keys(&third.segments().unwrap().1)
         .unwrap()
@@ -536,7 +563,7 @@ fn an_edit_writes_one_more_segment_and_stale_vectors_are_merged_away() {
     assert_eq!(files, vec![listed[0].0.clone()]);
 
     // Each vector is the one a run from scratch makes for the same text.
-    let (_, scratch) = run(&dir.path().join("scratch"));
+    let (_, scratch) = run("scratch");
     let (kept, fresh) = (third.vectors(true).unwrap(), scratch.vectors(true).unwrap());
     let at = fresh.positions();
     for (key, from) in kept.positions() {
@@ -545,12 +572,80 @@ fn an_edit_writes_one_more_segment_and_stale_vectors_are_merged_away() {
     assert_eq!(at.len(), live.len());
 
     // A segment cut short is a damaged index, named, when verified and when searched.
-    let (segment, index) = (third.dir().join(&listed[0].0), dir.path().join("index"));
+    let (segment, index) = (third.dir().join(&listed[0].0), third.index_dir());
     let bytes = std::fs::read(&segment).unwrap();
     std::fs::write(&segment, &bytes[..bytes.len() - 4]).unwrap();
-    let open = crate::index::Searchable::open_verified(&index, &corpus);
+    let open = crate::index::Searchable::open_verified(index, corpus);
     let message = open.err().expect("a cut segment is found").to_string();
     assert!(message.contains(&listed[0].0), "{message}");
-    let searchable = crate::index::Searchable::open(&index, &corpus).unwrap();
+    let searchable = crate::index::Searchable::open(index, corpus).unwrap();
     assert!(searchable.vectors().is_err());
+}
+
+#[test]
+fn semantic_and_hybrid_searches_find_a_section_by_its_vector() {
+    use crate::parse::RecordKind;
+    use crate::search::{Feedback, SearchOptions, search};
+    use crate::semantic::Mode;
+
+    let site = Site::new();
+    write_pages(&site.corpus, 12, None);
+    let (_, live) = site.run("index");
+    let searchable = crate::index::Searchable::open(live.index_dir(), &site.corpus).unwrap();
+    // Page 5's "Liver pain" section as it is embedded (title, heading, body): its vector is
+    // the query's, cosine 1, whatever the other records' vectors.
+    let query = "stools tumour guide 5\nLiver pain\nthe liver pain.";
+    let opts = |mode| SearchOptions {
+        mode,
+        plain: true,
+        explain: true,
+        feedback: Feedback::Off,
+        ..SearchOptions::default()
+    };
+    let semantic = search(&searchable, query, &opts(Some(Mode::Semantic))).unwrap();
+    assert_eq!(semantic.mode, Mode::Semantic);
+    let first = &semantic.hits[0];
+    assert_eq!(
+        (first.record.path.as_str(), first.record.heading.as_str()),
+        ("page-5.txt", "Liver pain")
+    );
+    assert!((first.score - 1.0).abs() < 1e-3, "{first:?}");
+    assert!(semantic.hits.windows(2).all(|w| w[0].score >= w[1].score));
+
+    // Hybrid, the default with vectors: the section is found with both parts explained.
+    let hybrid = search(&searchable, query, &opts(None)).unwrap();
+    assert_eq!(hybrid.mode, Mode::Hybrid);
+    let hit = hybrid
+        .hits
+        .iter()
+        .find(|h| h.record.id == first.record.id)
+        .unwrap();
+    let parts = &hit.explanation.as_ref().unwrap().details;
+    assert!(parts[0].description.contains("cosine 1.0000"), "{parts:?}");
+    assert!(
+        parts[1].description.starts_with("lexical: score"),
+        "{parts:?}"
+    );
+
+    // A kind filter holds in hybrid mode too; query syntax is searched by its words.
+    let only = SearchOptions {
+        kind: Some(RecordKind::Section),
+        ..opts(None)
+    };
+    let sections = search(&searchable, query, &only).unwrap();
+    assert!(!sections.hits.is_empty());
+    assert!(
+        sections
+            .hits
+            .iter()
+            .all(|h| h.record.kind == RecordKind::Section)
+    );
+    let phrase = search(&searchable, "\"liver pain\"", &SearchOptions::default()).unwrap();
+    assert_eq!(phrase.mode, Mode::Lexical);
+    assert!(
+        phrase
+            .mode_note
+            .unwrap()
+            .contains("hybrid mode takes plain words")
+    );
 }
