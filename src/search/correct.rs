@@ -294,6 +294,29 @@ fn closest(s: &Searchable, word: &str, range: &[String]) -> Result<Option<(Strin
     Ok(best.map(|(_, w)| (w.to_string(), distance)))
 }
 
+/// The corpus word that a word being typed most likely ends as, for the semantic side (which
+/// reads words, not prefixes: `yell` embedded is not `yellow`): of the corpus words it begins
+/// (the first [`COMPLETION_SCAN`] in order, the prefix itself included), the one in the most
+/// records, then the alphabetically first; `None` when it begins no word in any record.
+pub fn completion(s: &Searchable, prefix: &str) -> Result<Option<String>> {
+    let vocabulary = s.words()?;
+    let start = vocabulary.partition_point(|w| w.as_str() < prefix);
+    let mut best: Option<(u64, &str)> = None;
+    let begun = vocabulary[start..]
+        .iter()
+        .take_while(|w| w.starts_with(prefix));
+    for word in begun.take(COMPLETION_SCAN) {
+        let n = records(s, &analysis::terms(word))?;
+        if n > 0 && best.is_none_or(|(most, _)| n > most) {
+            best = Some((n, word));
+        }
+    }
+    Ok(best.map(|(_, w)| w.to_string()))
+}
+
+/// Most corpus words [`completion`] weighs for one prefix.
+const COMPLETION_SCAN: usize = 256;
+
 /// `text` with the replacements made.
 pub fn apply(text: &str, fixes: &[(Range<usize>, String)]) -> String {
     let mut out = String::with_capacity(text.len());

@@ -690,7 +690,8 @@ struct Semantic<'a> {
 }
 
 impl<'a> Semantic<'a> {
-    /// Embeds the query `text` (a word being typed, `word*`, read as the word).
+    /// Embeds the query `text`; a word being typed, `word*`, is read as the corpus word it
+    /// most likely ends as ([`correct::completion`]), else as typed.
     fn new(
         s: &'a Searchable,
         text: &str,
@@ -702,7 +703,15 @@ impl<'a> Semantic<'a> {
         let Some((vectors, model)) = s.model()? else {
             return Err(crate::error::Error::Internal("vectors vanished".into()));
         };
-        let words = text.replace('*', " ");
+        let mut words = Vec::new();
+        for word in text.split_whitespace() {
+            let completed = match word.strip_suffix('*') {
+                Some(prefix) => correct::completion(s, &prefix.to_lowercase())?,
+                None => None,
+            };
+            words.push(completed.unwrap_or_else(|| word.replace('*', "")));
+        }
+        let words = words.join(" ");
         let vector = model.embed(&[words.as_str()])?.remove(0);
         vectors.check(&vector)?;
         let codes = match opts.kind {

@@ -627,6 +627,23 @@ fn semantic_and_hybrid_searches_find_a_section_by_its_vector() {
         "{parts:?}"
     );
 
+    // A word being typed is embedded as the corpus word it most likely ends as: the same
+    // cosine as the whole word's, not the half word's.
+    let cosine = |query: &str, typing: bool| {
+        let opts = SearchOptions {
+            typing,
+            plain: false,
+            limit: 1000,
+            ..opts(Some(Mode::Semantic))
+        };
+        let results = search(&searchable, query, &opts).unwrap();
+        let hit = results.hits.iter().find(|h| h.record.id == first.record.id);
+        hit.unwrap().score
+    };
+    let whole = cosine("stools tumour liver pain", false);
+    assert_eq!(cosine("stools tumour liver pa", true), whole);
+    assert_ne!(cosine("stools tumour liver pa ", true), whole);
+
     // A kind filter holds in hybrid mode too; query syntax is searched by its words.
     let only = SearchOptions {
         kind: Some(RecordKind::Section),
