@@ -32,6 +32,8 @@ use medsearch::search::{self, Feedback, Results, SearchOptions};
 use medsearch::semantic::Mode;
 
 fn main() {
+    // SAFETY: the first thing the process does: no other thread exists yet (as the binary).
+    unsafe { medsearch::semantic::settle_threads() };
     let args = common::args();
     let [corpus, index_dir, queries, rest @ ..] = args.as_slice() else {
         eprintln!(

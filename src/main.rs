@@ -13,6 +13,8 @@ use medsearch::cli::{self, Outcome};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // SAFETY: the first thing the process does: no other thread exists yet.
+    unsafe { medsearch::semantic::settle_threads() };
     std::panic::set_hook(Box::new(|_| {}));
     match cli::run(std::env::args_os()) {
         Ok(Outcome::Found) => ExitCode::SUCCESS,

@@ -36,6 +36,24 @@ use serde::{Deserialize, Serialize};
 
 pub use model::Model;
 
+/// Fixes, for this process, how many threads the model's matrix products use: the machine's
+/// available parallelism (`RAYON_NUM_THREADS`, when the environment does not set it). candle
+/// asks at every matrix product, and without that variable counts the physical cores by
+/// reading `/proc/cpuinfo` each time: about 100 reads per query embedded, which took a long
+/// question's embedding from 13.1–14.1 ms to 16.4–17.7 ms p50 on 2 cores (BENCHMARKS.md).
+///
+/// # Safety
+/// Sets an environment variable: call it before the process starts any other thread (first
+/// thing in `main`).
+pub unsafe fn settle_threads() {
+    const VARIABLE: &str = "RAYON_NUM_THREADS";
+    if std::env::var_os(VARIABLE).is_none() {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        // SAFETY: the caller runs this before any other thread exists.
+        unsafe { std::env::set_var(VARIABLE, threads.to_string()) };
+    }
+}
+
 /// Most tokens in one window of text the model reads, special tokens included
 /// ([`model`]).
 pub const WINDOW: usize = 128;
