@@ -329,19 +329,20 @@ impl Generation {
             .map_or_else(Head::default, |v| v.head.clone())
     }
 
-    /// The semantic stage's vectors: every segment's keys, and their numbers when `numbers`
-    /// (none when the generation has none).
-    pub fn vectors(&self, numbers: bool) -> Result<Stored> {
+    /// The semantic stage's vectors: every segment's keys, and the numbers of the segments
+    /// (by position in the head) for which `numbers` is true (none when the generation has
+    /// none).
+    pub fn vectors(&self, numbers: &dyn Fn(usize) -> bool) -> Result<Stored> {
         let Some(files) = &self.vectors else {
             return Ok(Stored::default());
         };
         let dims = files.head.dims();
         let mut segments = Vec::with_capacity(files.segments.len());
-        for (listed, held) in files.head.segments.iter().zip(&files.segments) {
+        for (i, (listed, held)) in files.head.segments.iter().zip(&files.segments).enumerate() {
             let damaged = |e: &dyn std::fmt::Display| self.corrupt(format!("{}: {e}", held.name));
             let len = held.len().map_err(|e| damaged(&e))?;
             let read = |offset, buffer: &mut [u8]| held.read_at(offset, buffer);
-            let segment = Segment::read(len, listed.count, dims, numbers, read);
+            let segment = Segment::read(len, listed.count, dims, numbers(i), read);
             segments.push(segment.map_err(|e| damaged(&e))?);
         }
         Ok(Stored {

@@ -137,7 +137,7 @@ impl Searchable {
         self.generation.files()?;
         self.generation.definitions()?;
         self.generation.words()?;
-        self.generation.vectors(false)?;
+        self.generation.vectors(&|_| false)?;
         Ok(())
     }
 
@@ -234,7 +234,7 @@ impl Searchable {
         if let Some(v) = self.vectors.get() {
             return Ok(v.as_ref());
         }
-        let stored = self.generation.vectors(true)?;
+        let stored = self.generation.vectors(&|_| true)?;
         let laid = Vectors::new(&stored, &self.searcher)?;
         Ok(self.vectors.get_or_init(|| laid).as_ref())
     }
@@ -242,7 +242,7 @@ impl Searchable {
     /// The model of the index's vectors, how many records have one, and how many records there
     /// are (from the vectors' keys alone); `None` without vectors.
     pub fn vector_coverage(&self) -> Result<Option<(ModelId, usize, usize)>> {
-        let stored = self.generation.vectors(false)?;
+        let stored = self.generation.vectors(&|_| false)?;
         let Some(model) = stored.head.model else {
             return Ok(None);
         };

@@ -295,10 +295,18 @@ fn closest(s: &Searchable, word: &str, range: &[String]) -> Result<Option<(Strin
 }
 
 /// The corpus word that a word being typed most likely ends as, for the semantic side (which
-/// reads words, not prefixes: `yell` embedded is not `yellow`): of the corpus words it begins
+/// reads words, not prefixes: `yell` embedded is not `yellow`): of the corpus words it (as
+/// analyzed: lower case, accents folded) begins
 /// (the first [`COMPLETION_SCAN`] in order, the prefix itself included), the one in the most
-/// records, then the alphabetically first; `None` when it begins no word in any record.
-pub fn completion(s: &Searchable, prefix: &str) -> Result<Option<String>> {
+/// records, then the alphabetically first; `None` when it begins no word in any record, or is
+/// not one word.
+pub fn completion(s: &Searchable, typed: &str) -> Result<Option<String>> {
+    // The prefix as the corpus's words were collected: lower case, folded.
+    let tokens = analysis::unstemmed(typed);
+    let [token] = tokens.as_slice() else {
+        return Ok(None);
+    };
+    let prefix = token.text.as_str();
     let vocabulary = s.words()?;
     let start = vocabulary.partition_point(|w| w.as_str() < prefix);
     let mut best: Option<(u64, &str)> = None;

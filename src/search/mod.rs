@@ -706,8 +706,8 @@ impl<'a> Semantic<'a> {
         let mut words = Vec::new();
         for word in text.split_whitespace() {
             let completed = match word.strip_suffix('*') {
-                Some(prefix) => correct::completion(s, &prefix.to_lowercase())?,
-                None => None,
+                Some(prefix) if !opts.plain => correct::completion(s, prefix)?,
+                _ => None,
             };
             words.push(completed.unwrap_or_else(|| word.replace('*', "")));
         }

@@ -107,7 +107,7 @@ pub fn embed(
     let live: HashSet<u64> = keys.iter().map(|(_, k)| *k).collect();
     let stored = match head.segments.is_empty() {
         true => Stored::default(),
-        false => base.vectors(false)?,
+        false => base.vectors(&|_| false)?,
     };
     let known: HashSet<u64> = stored
         .segments
@@ -170,7 +170,7 @@ pub fn embed(
     if !merge.is_empty() {
         // The segments merged are read from the last generation published (which holds every
         // segment of the run) and written with the fresh vectors as one.
-        let whole = base.vectors(true)?;
+        let whole = base.vectors(&|i| merge.contains(&i))?;
         let mut merged = Segment::default();
         for &i in &merge {
             merged.extend_from(&whole.segments[i], dims, Some(&live));
@@ -223,13 +223,15 @@ fn checkpoint(
             vectors: next.model.clone(),
             ..base.summary.clone()
         };
-        manifest::write(&dir, &summary, &base.files()?)?;
-        generation::publish(index_dir, &name)
+        manifest::write(&dir, &summary, &base.files()?)
     };
     if let Err(e) = write() {
         let _ = std::fs::remove_dir_all(&dir);
         return Err(e);
     }
+    // Outside the clean-up: once `CURRENT` names the folder, a failure after it (syncing the
+    // index folder) must not remove it. A failure before leaves litter the next writer removes.
+    generation::publish(index_dir, &name)?;
     (*head, *fresh) = (next, Segment::default());
     Generation::open(index_dir, &name)
 }

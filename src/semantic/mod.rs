@@ -36,10 +36,10 @@ use serde::{Deserialize, Serialize};
 
 pub use model::Model;
 
-/// Fixes, for this process, how many threads the model's matrix products use: the machine's
-/// available parallelism (`RAYON_NUM_THREADS`, when the environment does not set it). candle
-/// asks at every matrix product, and without that variable counts the physical cores by
-/// reading `/proc/cpuinfo` each time: about 100 reads per query embedded, which took a long
+/// Fixes, for this process, how many threads the model's matrix products use: the physical
+/// cores, counted once (`RAYON_NUM_THREADS`, when the environment does not set it). candle
+/// asks at every matrix product, and without that variable counts them by reading
+/// `/proc/cpuinfo` each time: about 100 reads per query embedded, which took a long
 /// question's embedding from 13.1–14.1 ms to 16.4–17.7 ms p50 on 2 cores (BENCHMARKS.md).
 ///
 /// # Safety
@@ -48,7 +48,7 @@ pub use model::Model;
 pub unsafe fn settle_threads() {
     const VARIABLE: &str = "RAYON_NUM_THREADS";
     if std::env::var_os(VARIABLE).is_none() {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let threads = num_cpus::get_physical().max(1);
         // SAFETY: the caller runs this before any other thread exists.
         unsafe { std::env::set_var(VARIABLE, threads.to_string()) };
     }

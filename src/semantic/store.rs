@@ -148,9 +148,12 @@ pub fn segment_name(generation: &str) -> String {
     format!("{SEGMENT_PREFIX}{id}{SEGMENT_SUFFIX}")
 }
 
-/// A segment's length in bytes.
-pub fn segment_len(count: usize, dims: usize) -> u64 {
-    SEGMENT_HEADER + count as u64 * (8 + 4 * dims as u64)
+/// A segment's length in bytes (`None` past `u64`: a damaged head).
+pub fn segment_len(count: usize, dims: usize) -> Option<u64> {
+    let per_vector = (dims as u64).checked_mul(4)?.checked_add(8)?;
+    (count as u64)
+        .checked_mul(per_vector)?
+        .checked_add(SEGMENT_HEADER)
 }
 
 /// Vectors as read from segments or made by a run: `keys[i]`'s vector is
@@ -166,7 +169,7 @@ pub struct Segment {
 impl Segment {
     /// The segment file's bytes.
     pub fn encode(&self, dims: usize) -> Vec<u8> {
-        let mut bytes = Vec::with_capacity(segment_len(self.keys.len(), dims) as usize);
+        let mut bytes = Vec::with_capacity(16 + self.keys.len() * 8 + self.data.len() * 4);
         bytes.extend_from_slice(MAGIC);
         bytes.extend_from_slice(&(dims as u32).to_le_bytes());
         bytes.extend_from_slice(&(self.keys.len() as u32).to_le_bytes());
@@ -189,10 +192,11 @@ impl Segment {
         numbers: bool,
         mut read: impl FnMut(u64, &mut [u8]) -> std::io::Result<()>,
     ) -> std::result::Result<Segment, String> {
-        if len != segment_len(count, dims) {
+        let expected = segment_len(count, dims);
+        if Some(len) != expected {
+            let expected = expected.map_or("more than 2^64".into(), |n| n.to_string());
             return Err(format!(
-                "{len} bytes for {count} vectors of {dims} numbers ({} expected)",
-                segment_len(count, dims)
+                "{len} bytes for {count} vectors of {dims} numbers ({expected} expected)"
             ));
         }
         let mut head = vec![0u8; SEGMENT_HEADER as usize + 8 * count];
@@ -251,21 +255,79 @@ pub fn to_merge(counts: &[usize], stale: usize, fresh: usize) -> Vec<usize> {
     smallest
 }
 
-/// Makes sure the generation folder `to` holds the vectors of `from` (the head and every
-/// segment it lists: hard links, or copies): whether it does.
+/// Carries the vectors of generation folder `from` into the new generation folder `to`: each
+/// segment that reads back whole (its keys: a damaged one is left behind, and its texts
+/// embedded again by the next embedding run) is linked (or copied), and a head listing them
+/// written. A store of the single-file format before segments (format 12) becomes one segment.
+/// Whether `to` has vectors (false when `from`'s head is unreadable).
 pub fn carry(from: &Path, to: &Path) -> bool {
-    let Ok(head) = std::fs::read(from.join(FILE)).map(|b| Head::decode(&b)) else {
+    let Ok(bytes) = std::fs::read(from.join(FILE)) else {
         return false;
     };
-    let Ok(head) = head else {
-        return false;
+    let mut head = match Head::decode(&bytes) {
+        Ok(head) => head,
+        Err(_) => match from_single_file(&bytes, to) {
+            Some(head) => head,
+            None => return false,
+        },
     };
-    let files = std::iter::once(FILE).chain(head.segments.iter().map(|s| s.file.as_str()));
-    files.into_iter().all(|file| {
-        let (source, target) = (from.join(file), to.join(file));
-        target.is_file()
+    let dims = head.dims();
+    head.segments.retain(|listed| {
+        let (source, target) = (from.join(&listed.file), to.join(&listed.file));
+        let there = target.is_file()
             || std::fs::hard_link(&source, &target).is_ok()
-            || std::fs::copy(&source, &target).is_ok()
+            || std::fs::copy(&source, &target).is_ok();
+        there && reads_back(&target, listed, dims)
+    });
+    head.write(to).is_ok()
+}
+
+/// Whether a segment file's keys read back whole.
+fn reads_back(path: &Path, listed: &SegmentFile, dims: usize) -> bool {
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return false;
+    };
+    let Ok(len) = file.metadata().map(|m| m.len()) else {
+        return false;
+    };
+    let read = |offset, buffer: &mut [u8]| {
+        file.seek(SeekFrom::Start(offset))?;
+        file.read_exact(buffer)
+    };
+    Segment::read(len, listed.count, dims, false, read).is_ok()
+}
+
+/// The store as written before segments (one postcard file), as a head whose one segment is
+/// written into `to`; `None` when `bytes` are not such a store.
+fn from_single_file(bytes: &[u8], to: &Path) -> Option<Head> {
+    #[derive(Deserialize)]
+    struct SingleFile {
+        model: Option<ModelId>,
+        model_dir: String,
+        keys: Vec<u64>,
+        data: Vec<f32>,
+    }
+    let old: SingleFile = postcard::from_bytes(bytes).ok()?;
+    let dims = old.model.as_ref()?.dims;
+    if dims == 0 || old.data.len() != old.keys.len() * dims {
+        return None;
+    }
+    let generation = to.file_name()?.to_string_lossy();
+    let file = segment_name(&generation);
+    let segment = Segment {
+        keys: old.keys,
+        data: old.data,
+    };
+    let bytes = segment.encode(dims);
+    crate::index::manifest::write_durably(&to.join(&file), &bytes).ok()?;
+    Some(Head {
+        model: old.model,
+        model_dir: old.model_dir,
+        segments: vec![SegmentFile {
+            file,
+            count: segment.keys.len(),
+        }],
     })
 }
 
@@ -687,7 +749,8 @@ mod tests {
             data: vec![1., 0., 0., -1., 0.6, 0.8],
         };
         let bytes = segment.encode(2);
-        assert_eq!(bytes.len() as u64, segment_len(3, 2));
+        assert_eq!(Some(bytes.len() as u64), segment_len(3, 2));
+        assert_eq!(segment_len(usize::MAX, 384), None);
         assert_eq!(&bytes[..8], b"MSVECS01");
         assert_eq!(read_back(&bytes, 3, 2, true).unwrap(), segment);
         let keys = read_back(&bytes, 3, 2, false).unwrap();
@@ -758,6 +821,88 @@ mod tests {
             assert!(decode(head(bad)).is_err(), "{bad}");
         }
         assert_eq!(segment_name("gen-17-4"), "vectors-17-4.seg");
+    }
+
+    /// A generation folder pair under a temporary folder.
+    fn folders() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let (from, to) = (dir.path().join("gen-1-1"), dir.path().join("gen-2-1"));
+        std::fs::create_dir_all(&from).unwrap();
+        std::fs::create_dir_all(&to).unwrap();
+        (dir, from, to)
+    }
+
+    fn model(dims: usize) -> ModelId {
+        ModelId {
+            name: "m".into(),
+            dims,
+            hash: "h".into(),
+        }
+    }
+
+    #[test]
+    fn a_store_of_the_single_file_format_is_carried_as_one_segment() {
+        #[derive(Serialize)]
+        struct SingleFile {
+            model: Option<ModelId>,
+            model_dir: String,
+            keys: Vec<u64>,
+            data: Vec<f32>,
+        }
+        let (_dir, from, to) = folders();
+        let old = SingleFile {
+            model: Some(model(2)),
+            model_dir: "models/m".into(),
+            keys: vec![5, 6],
+            data: vec![1., 0., 0.6, 0.8],
+        };
+        std::fs::write(from.join(FILE), postcard::to_stdvec(&old).unwrap()).unwrap();
+        assert!(carry(&from, &to));
+        let head = Head::decode(&std::fs::read(to.join(FILE)).unwrap()).unwrap();
+        assert_eq!(
+            (head.model, head.model_dir.as_str()),
+            (Some(model(2)), "models/m")
+        );
+        let listed = &head.segments[0];
+        assert_eq!((listed.file.as_str(), listed.count), ("vectors-2-1.seg", 2));
+        let bytes = std::fs::read(to.join(&listed.file)).unwrap();
+        let back = read_back(&bytes, 2, 2, true).unwrap();
+        assert_eq!((back.keys, back.data), (old.keys, old.data));
+    }
+
+    #[test]
+    fn a_damaged_segment_is_left_behind_when_carried() {
+        let (_dir, from, to) = folders();
+        let segment = |keys: Vec<u64>| Segment {
+            data: vec![0.5; keys.len() * 2],
+            keys,
+        };
+        let head = Head {
+            model: Some(model(2)),
+            model_dir: "m".into(),
+            segments: vec![
+                SegmentFile {
+                    file: "vectors-1.seg".into(),
+                    count: 2,
+                },
+                SegmentFile {
+                    file: "vectors-2.seg".into(),
+                    count: 1,
+                },
+            ],
+        };
+        std::fs::write(from.join("vectors-1.seg"), segment(vec![1, 2]).encode(2)).unwrap();
+        let cut = segment(vec![3]).encode(2);
+        std::fs::write(from.join("vectors-2.seg"), &cut[..cut.len() - 1]).unwrap();
+        head.write(&from).unwrap();
+        assert!(carry(&from, &to));
+        let carried = Head::decode(&std::fs::read(to.join(FILE)).unwrap()).unwrap();
+        assert_eq!(carried.segments, head.segments[..1]);
+        assert!(!to.join("vectors-2.seg").exists());
+        // An unreadable head carries nothing.
+        std::fs::write(from.join(FILE), b"\x01garbage").unwrap();
+        let (_other, _, elsewhere) = folders();
+        assert!(!carry(&from, &elsewhere));
     }
 
     #[test]

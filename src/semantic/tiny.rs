@@ -488,11 +488,19 @@ impl Site {
     /// Indexes the corpus into `index` (under the temporary folder) and embeds it: what was
     /// embedded, and the live generation.
     fn run(&self, index: &str) -> (usize, crate::index::generation::Generation) {
+        self.run_in(index, crate::index::update::Mode::Incremental)
+    }
+
+    /// [`Site::run`], incrementally or in full.
+    fn run_in(
+        &self,
+        index: &str,
+        mode: crate::index::update::Mode,
+    ) -> (usize, crate::index::generation::Generation) {
         use crate::index::generation;
         use std::ops::ControlFlow;
         let index = self.dir.path().join(index);
         let heap = crate::index::update::MIN_HEAP_PER_THREAD;
-        let mode = crate::index::update::Mode::Incremental;
         crate::index::update(&self.corpus, &index, mode, None, heap, &mut |_| {
             ControlFlow::Continue(())
         })
@@ -520,7 +528,7 @@ fn an_edit_writes_one_more_segment_and_stale_vectors_are_merged_away() {
     };
     write_pages(corpus, 12, None);
     let (embedded, first) = run("index");
-    let texts = first.vectors(false).unwrap().segments[0].keys.len();
+    let texts = first.vectors(&|_| false).unwrap().segments[0].keys.len();
     assert_eq!((embedded, segments(&first).len()), (texts, 1));
     // The file's identity (its inode where there are inodes), to check it is linked later.
     let identity = |p: &Path| {
@@ -564,7 +572,10 @@ fn an_edit_writes_one_more_segment_and_stale_vectors_are_merged_away() {
 
     // Each vector is the one a run from scratch makes for the same text.
     let (_, scratch) = run("scratch");
-    let (kept, fresh) = (third.vectors(true).unwrap(), scratch.vectors(true).unwrap());
+    let (kept, fresh) = (
+        third.vectors(&|_| true).unwrap(),
+        scratch.vectors(&|_| true).unwrap(),
+    );
     let at = fresh.positions();
     for (key, from) in kept.positions() {
         close(kept.vector(from), fresh.vector(at[&key]));
@@ -580,6 +591,12 @@ fn an_edit_writes_one_more_segment_and_stale_vectors_are_merged_away() {
     assert!(message.contains(&listed[0].0), "{message}");
     let searchable = crate::index::Searchable::open(index, corpus).unwrap();
     assert!(searchable.vectors().is_err());
+    // `index --full`, as the error says: the damaged segment is left behind, its texts
+    // embedded again.
+    let (embedded, rebuilt) = site.run_in("index", crate::index::update::Mode::Full);
+    assert_eq!(embedded, live.len());
+    let searchable = crate::index::Searchable::open_verified(rebuilt.index_dir(), corpus).unwrap();
+    assert!(searchable.vectors().unwrap().is_some());
 }
 
 #[test]
