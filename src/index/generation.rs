@@ -465,7 +465,10 @@ pub fn link_from(base: &Generation, dir: &Path) -> Result<()> {
 }
 
 /// Makes generation `name` the live one (`CURRENT` written to a temp file, synced, renamed over
-/// `CURRENT`, the folder synced), then removes every other generation.
+/// `CURRENT`, the folder synced), then removes every other generation. An error means the
+/// generation is not live: once the rename is done, the folder's sync is best effort (its
+/// failure weakens only the rename's durability against a power cut, which the next
+/// publication's sync restores), so a caller never removes a generation `CURRENT` names.
 pub fn publish(index_dir: &Path, name: &str) -> Result<()> {
     let tmp = index_dir.join(format!("{CURRENT}.tmp"));
     let write = || -> std::io::Result<()> {
@@ -473,10 +476,10 @@ pub fn publish(index_dir: &Path, name: &str) -> Result<()> {
         let mut f = File::create(&tmp)?;
         f.write_all(name.as_bytes())?;
         f.sync_all()?;
-        fs::rename(&tmp, index_dir.join(CURRENT))?;
-        File::open(index_dir)?.sync_all()
+        fs::rename(&tmp, index_dir.join(CURRENT))
     };
     write().map_err(|e| Error::io(&tmp, e))?;
+    let _ = File::open(index_dir).and_then(|d| d.sync_all());
     remove_others(index_dir, Some(name));
     Ok(())
 }

@@ -229,8 +229,8 @@ fn checkpoint(
         let _ = std::fs::remove_dir_all(&dir);
         return Err(e);
     }
-    // Outside the clean-up: once `CURRENT` names the folder, a failure after it (syncing the
-    // index folder) must not remove it. A failure before leaves litter the next writer removes.
+    // Outside the clean-up, like every publication (an error means not published): a folder
+    // left by a failed one is litter the next writer removes.
     generation::publish(index_dir, &name)?;
     (*head, *fresh) = (next, Segment::default());
     Generation::open(index_dir, &name)
