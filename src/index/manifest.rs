@@ -14,8 +14,10 @@
 //! with its file and line (for `medsearch abbreviations`, and carried over by incremental
 //! updates); `abbreviations.bin`, their distinct analyzed pairs, read by every search; and
 //! `words.txt`, the corpus's words, one per line, read when a query word has no match (typo
-//! correction). An incremental update adds the words of the files it reads to the previous
-//! list, so words of removed files stay until the next full build.
+//! correction) or a word being typed goes to the model (its likely completion). An incremental
+//! update adds the words of the files it reads to the previous list, so words of removed files
+//! stay until the next full build. With the semantic stage, `vectors.bin` and the segments it
+//! lists hold the records' vectors ([`crate::semantic::store`]).
 //!
 //! This module only knows the files' names and formats; how a reader holds them (a snapshot)
 //! and how a writer links or rewrites them is the folder protocol's (`super::generation`).
