@@ -243,15 +243,10 @@ impl Searchable {
     /// are (from the vectors' keys alone); `None` without vectors.
     pub fn vector_coverage(&self) -> Result<Option<(ModelId, usize, usize)>> {
         let stored = self.generation.vectors(&|_| false)?;
-        let Some(model) = stored.head.model else {
+        let Some(model) = stored.head.model.clone() else {
             return Ok(None);
         };
-        let keys: HashSet<u64> = stored
-            .segments
-            .iter()
-            .flat_map(|s| &s.keys)
-            .copied()
-            .collect();
+        let keys = stored.keys();
         let records = record_keys(&self.searcher)?;
         let with = records.iter().filter(|(_, k)| keys.contains(k)).count();
         Ok(Some((model, with, records.len())))

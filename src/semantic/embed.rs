@@ -109,12 +109,7 @@ pub fn embed(
         true => Stored::default(),
         false => base.vectors(&|_| false)?,
     };
-    let known: HashSet<u64> = stored
-        .segments
-        .iter()
-        .flat_map(|s| &s.keys)
-        .copied()
-        .collect();
+    let known = stored.keys();
     let mut todo: Vec<(u64, String)> = Vec::new();
     let mut queued = HashSet::default();
     for (address, key) in &keys {

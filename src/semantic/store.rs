@@ -341,6 +341,15 @@ pub struct Stored {
 }
 
 impl Stored {
+    /// Every key stored, in any segment.
+    pub fn keys(&self) -> HashSet<u64> {
+        self.segments
+            .iter()
+            .flat_map(|s| &s.keys)
+            .copied()
+            .collect()
+    }
+
     /// Key → (segment, position) of its vector.
     pub fn positions(&self) -> HashMap<u64, (usize, usize)> {
         let mut at = HashMap::default();
