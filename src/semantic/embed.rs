@@ -172,11 +172,11 @@ pub fn embed(
         }
         merged.extend_from(&fresh, dims, None);
         fresh = merged;
-        let mut i = 0;
-        head.segments.retain(|_| {
-            i += 1;
-            !merge.contains(&(i - 1))
-        });
+        let segments = std::mem::take(&mut head.segments).into_iter().enumerate();
+        head.segments = segments
+            .filter(|(i, _)| !merge.contains(i))
+            .map(|(_, s)| s)
+            .collect();
     }
     if !fresh.keys.is_empty()
         || !merge.is_empty()

@@ -4,8 +4,8 @@
 //!
 //! - [`model`] (cargo feature `semantic`, on by default): a sentence-transformers folder run
 //!   with candle, text → unit vector;
-//! - [`store`]: the vectors of a generation (`vectors.bin` and its segments), keyed by the hash of the text
-//!   embedded, so an edit re-embeds only what changed;
+//! - [`store`]: the vectors of a generation (`vectors.bin` and its segments), keyed by the
+//!   hash of the text embedded, so an edit re-embeds only what changed;
 //! - [`embed`]: `medsearch index --model`: the records without a vector are embedded, the
 //!   store checkpointed as generations (an interrupted run keeps what it embedded);
 //! - [`fuse`]: how the two rankings become one ([`Mode::Hybrid`]).
@@ -40,7 +40,7 @@ pub use model::Model;
 /// cores, counted once (`RAYON_NUM_THREADS`, when the environment does not set it). candle
 /// asks at every matrix product, and without that variable counts them by reading
 /// `/proc/cpuinfo` each time: about 100 reads per query embedded, which took a long
-/// question's embedding from 13.1–14.1 ms to 16.4–17.7 ms p50 on 2 cores (BENCHMARKS.md).
+/// question's embedding from 13.5–14.3 ms to 16.8–17.6 ms p50 on 2 cores (BENCHMARKS.md).
 ///
 /// # Safety
 /// Sets an environment variable: call it before the process starts any other thread (first
